@@ -1,0 +1,3 @@
+export * from './generated/interfaces';
+export * from './registry';
+export * from './time';
