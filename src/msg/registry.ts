@@ -178,19 +178,38 @@ export class MessageRegistry {
     const body = (def: MessageDefinition): string =>
       def.definitions
         .map((f) => {
-          const type = f.type === 'time' ? 'builtin_interfaces/Time' : f.type === 'duration' ? 'builtin_interfaces/Duration' : f.type;
-          const arr = f.isArray ? `[${f.arrayUpperBound !== undefined ? `<=${f.arrayUpperBound}` : f.arrayLength ?? ''}]` : '';
-          return f.isConstant ? `${type} ${f.name}=${f.valueText ?? String(f.value)}` : `${type}${arr} ${f.name}`;
+          const type =
+            f.type === 'time'
+              ? 'builtin_interfaces/Time'
+              : f.type === 'duration'
+                ? 'builtin_interfaces/Duration'
+                : f.type;
+          const arr = f.isArray
+            ? `[${f.arrayUpperBound !== undefined ? `<=${f.arrayUpperBound}` : (f.arrayLength ?? '')}]`
+            : '';
+          return f.isConstant
+            ? `${type} ${f.name}=${f.valueText ?? String(f.value)}`
+            : `${type}${arr} ${f.name}`;
         })
         .join('\n');
-    const timeDeps = [
-      'builtin_interfaces/Time',
-      'builtin_interfaces/Duration',
-    ].filter((t) => deps.concat(first).some((d) => d.definitions.some((f) => !f.isConstant && (f.type === 'time' || f.type === 'duration') && t.endsWith(f.type === 'time' ? 'Time' : 'Duration'))));
+    const timeDeps = ['builtin_interfaces/Time', 'builtin_interfaces/Duration'].filter((t) =>
+      deps
+        .concat(first)
+        .some((d) =>
+          d.definitions.some(
+            (f) =>
+              !f.isConstant &&
+              (f.type === 'time' || f.type === 'duration') &&
+              t.endsWith(f.type === 'time' ? 'Time' : 'Duration'),
+          ),
+        ),
+    );
     const sections = [body(first)];
     for (const dep of deps) sections.push(`MSG: ${dep.name}\n${body(dep)}`);
     for (const t of timeDeps) sections.push(`MSG: ${t}\nint32 sec\nuint32 nanosec`);
-    return sections.join('\n================================================================================\n');
+    return sections.join(
+      '\n================================================================================\n',
+    );
   }
 
   serialize(typeName: string, message: unknown): Uint8Array {
@@ -204,7 +223,13 @@ export class MessageRegistry {
 
   deserialize<T = unknown>(typeName: string, data: ArrayBufferView): T {
     try {
-      return this.reader(typeName).readMessage<T>(data);
+      const reader = this.reader(typeName);
+      const msg = reader.readMessage<T>(data);
+      // The reader works on the underlying ArrayBuffer and can run past a view's end unnoticed.
+      if (reader.lastReadByteLength() > data.byteLength) {
+        throw new Error(`truncated: needs ${reader.lastReadByteLength()} bytes, got ${data.byteLength}`);
+      }
+      return msg;
     } catch (err) {
       if (err instanceof UnknownMessageTypeError) throw err;
       throw new MessageCodecError(typeName, 'deserialize', err);

@@ -1,0 +1,104 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { type Bus, type BusChoice, createBus } from '../bus';
+import { PACKAGE_ROOT } from '../msg';
+import { nodeEntry, nodeNames, type RunningNode } from '../nodes';
+import { runDemo } from './demo';
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
+/** Splits off `--ros-args …` (everything from it on belongs to ROS, as rcl parses it). */
+export function splitRosArgs(argv: readonly string[]): { cli: string[]; ros: string[] } {
+  const i = argv.indexOf('--ros-args');
+  return i < 0 ? { cli: [...argv], ros: [] } : { cli: argv.slice(0, i), ros: argv.slice(i) };
+}
+
+/** Runs until SIGINT/SIGTERM, then stops the nodes and the bus. */
+async function runUntilSignal(bus: Bus, running: RunningNode[]): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  for (const r of running) await r.stop();
+  await bus.shutdown();
+}
+
+export function buildProgram(
+  io: { out: (s: string) => void; err: (s: string) => void },
+  rosArgs: string[],
+): Command {
+  const program = new Command('grasp-perception')
+    .description(
+      'Bin-picking perception for suction robots: grasps, instances, occlusion, segmentation, push-or-grasp',
+    )
+    .version(packageVersion(), '-V, --version', 'print the package version')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const busOption = new Option('--bus <bus>', 'message bus: rclnodejs needs a sourced ROS 2 environment')
+    .choices(['auto', 'inprocess', 'rclnodejs'])
+    .default('auto');
+
+  program
+    .command('run')
+    .description('start one node (what launch files and `ros2 run` call); ROS arguments follow --ros-args')
+    .argument('<node>', `node to start: ${nodeNames().join(', ')}`)
+    .addOption(busOption)
+    .option('-n, --namespace <ns>', 'node namespace', '')
+    .action(async (name: string, opts: { bus: BusChoice; namespace: string }) => {
+      const entry = nodeEntry(name);
+      const bus = await createBus(opts.bus, rosArgs);
+      const running = await entry.start(bus, { namespace: opts.namespace });
+      running.node.logger.info(
+        `${name} running on the ${bus.kind} bus as ${running.node.fullyQualifiedName}`,
+      );
+      await runUntilSignal(bus, [running]);
+    });
+
+  program
+    .command('nodes')
+    .description('list the nodes `run` can start')
+    .action(() => {
+      for (const name of nodeNames()) io.out(`${name}\t${nodeEntry(name).description}\n`);
+    });
+
+  program
+    .command('demo')
+    .description('run the package end to end on the in-process bus and print what it publishes')
+    .option('--seconds <s>', 'how long to run', (v) => Number(v), 3)
+    .option('--seed <n>', 'random seed', (v) => Number(v), 1)
+    .option('--headless', 'no interactive output (progress lines only)', false)
+    .action(async (opts: { seconds: number; seed: number; headless: boolean }) => {
+      if (!(opts.seconds > 0)) throw new Error(`--seconds must be > 0, got ${opts.seconds}`);
+      await runDemo({ ...opts, out: io.out, rosArgs });
+    });
+
+  return program;
+}
+
+/** Returns the exit code; every failure is one readable line on stderr. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const { cli, ros } = splitRosArgs(argv.slice(2));
+  const io = {
+    out: (s: string) => void process.stdout.write(s),
+    err: (s: string) => void process.stderr.write(s),
+  };
+  const program = buildProgram(io, ros);
+  try {
+    await program.parseAsync(cli, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (and help for usage errors).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    io.err(`grasp-perception: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,6 @@
+// Importing a node's folder registers it with `grasp-perception run`.
+import './camera-check';
+
+export * from './registry';
+export * from './diagnostics';
+export * from './rgbd-input';

@@ -1,0 +1,121 @@
+import { type BusNode, type QoSProfile, type Subscription } from '../bus';
+import {
+  type CameraModel,
+  cameraModelFromInfo,
+  decodeDepth,
+  type DepthImage,
+  ImageFormatError,
+  validateColorImage,
+} from '../image';
+import { type CameraInfo, type Header, type Image } from '../msg';
+import { ApproximateTimeSynchronizer } from '../sync';
+
+/** One synchronised, decoded and validated RGB-D frame. */
+export interface RgbdFrame {
+  /** The colour image's header: results are stamped and framed like the input. */
+  readonly header: Header;
+  readonly color: Image;
+  readonly depth: DepthImage;
+  readonly camera: CameraModel;
+}
+
+/** A frame that could not be used, and why (the error's code and message). */
+export interface RgbdFault {
+  readonly stream: 'color' | 'depth' | 'camera_info' | 'sync';
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface RgbdInputOptions {
+  readonly qos: QoSProfile;
+  readonly queueSize: number;
+  readonly maxIntervalSec: number;
+}
+
+/** Relative input names: remap them, or put the node in the camera's namespace. */
+export const RGBD_TOPICS = {
+  color: 'color/image_raw',
+  depth: 'aligned_depth/image_raw',
+  info: 'color/camera_info',
+} as const;
+
+/** Checks a synchronised triple and decodes it; pure, so every fault is unit-tested. */
+export function decodeRgbdFrame(color: Image, depthMsg: Image, info: CameraInfo): RgbdFrame | RgbdFault {
+  const fault = (stream: RgbdFault['stream'], err: unknown): RgbdFault => {
+    if (err instanceof ImageFormatError) return { stream, code: err.code, message: err.message };
+    throw err;
+  };
+  try {
+    validateColorImage(color);
+  } catch (err) {
+    return fault('color', err);
+  }
+  let camera: CameraModel;
+  try {
+    camera = cameraModelFromInfo(info, color);
+  } catch (err) {
+    return fault('camera_info', err);
+  }
+  let depth: DepthImage;
+  try {
+    depth = decodeDepth(depthMsg);
+  } catch (err) {
+    return fault('depth', err);
+  }
+  if (depth.width !== color.width || depth.height !== color.height) {
+    return {
+      stream: 'depth',
+      code: 'DEPTH_NOT_ALIGNED',
+      message: `depth is ${depth.width}x${depth.height} but colour is ${color.width}x${color.height}: depth must be aligned to colour`,
+    };
+  }
+  return { header: color.header, color, depth, camera };
+}
+
+/**
+ * The input stage every RGB-D node shares: three subscriptions, message_filters ApproximateTime
+ * synchronisation, then decode + validate. Faults go to `onFault`; nothing throws into the bus.
+ */
+export class RgbdInput {
+  private readonly subs: Subscription[];
+  private readonly sync: ApproximateTimeSynchronizer<[Image, Image, CameraInfo]>;
+
+  constructor(
+    node: BusNode,
+    options: RgbdInputOptions,
+    onFrame: (frame: RgbdFrame) => void,
+    onFault: (fault: RgbdFault) => void,
+  ) {
+    this.sync = new ApproximateTimeSynchronizer<[Image, Image, CameraInfo]>(
+      { inputs: 3, queueSize: options.queueSize, maxIntervalSec: options.maxIntervalSec },
+      (color, depth, info) => {
+        const r = decodeRgbdFrame(color, depth, info);
+        if ('stream' in r) onFault(r);
+        else onFrame(r);
+      },
+    );
+    this.subs = [
+      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.color, options.qos, (m) => this.sync.add(0, m)),
+      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.depth, options.qos, (m) => this.sync.add(1, m)),
+      node.createSubscription('sensor_msgs/msg/CameraInfo', RGBD_TOPICS.info, options.qos, (m) => this.sync.add(2, m)),
+    ];
+  }
+
+  /** Resolved topic names, for diagnostics and logs. */
+  topics(): Record<string, string> {
+    return { 'color topic': this.subs[0].topic, 'depth topic': this.subs[1].topic, 'info topic': this.subs[2].topic };
+  }
+
+  counters(): Record<string, number> {
+    const s = this.sync.stats();
+    return {
+      'synchronised sets': s.emitted,
+      'unsynchronised drops': s.dropped,
+      'queue drops': this.subs.reduce((n, sub) => n + sub.stats().dropped, 0),
+    };
+  }
+
+  destroy(): void {
+    for (const s of this.subs) s.destroy();
+  }
+}
