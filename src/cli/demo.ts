@@ -1,5 +1,12 @@
-import { InProcessBus, LogConfig, QOS_DEFAULT, QOS_SENSOR_DATA, type LogRecord, formatLogRecord } from '../bus';
-import { quatFromMatrix } from '../geometry';
+import {
+  InProcessBus,
+  LogConfig,
+  QOS_DEFAULT,
+  QOS_SENSOR_DATA,
+  type LogRecord,
+  formatLogRecord,
+} from '../bus';
+import { quaternionFromMatrix } from '../geometry';
 import { encodeDepth16 } from '../image';
 import { type CameraInfo, type DiagnosticArray, type Header, type Image, secondsToTime } from '../msg';
 import { nodeEntry } from '../nodes';
@@ -22,12 +29,16 @@ const CAMERA_FRAME = 'camera_color_optical_frame';
  * A calibration-style test target until the simulator lands (issue 3): a checkerboard plane 0.7 m
  * in front of a D435-like camera, tilted 10°, with a few millimetres of seeded depth noise.
  */
-export function testPatternFrame(seq: number, seed: number, header: Header): { color: Image; depth: Image; info: CameraInfo } {
+export function testPatternFrame(
+  seq: number,
+  seed: number,
+  header: Header,
+): { color: Image; depth: Image; info: CameraInfo } {
   const rgb = new Uint8Array(W * H * 3);
   const metres = new Float32Array(W * H);
   const tilt = (10 * Math.PI) / 180;
   let s = (seed * 2654435761 + seq * 40503) >>> 0;
-  const rand = (): number => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const rand = (): number => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   for (let v = 0; v < H; v++) {
     for (let u = 0; u < W; u++) {
       // Ray (x, y, 1) meets the plane z = 0.7 + y·tan(tilt).
@@ -44,7 +55,15 @@ export function testPatternFrame(seq: number, seed: number, header: Header): { c
       metres[i] = z + 0.002 * rand();
     }
   }
-  const color: Image = { header, height: H, width: W, encoding: 'rgb8', is_bigendian: 0, step: W * 3, data: rgb };
+  const color: Image = {
+    header,
+    height: H,
+    width: W,
+    encoding: 'rgb8',
+    is_bigendian: 0,
+    step: W * 3,
+    data: rgb,
+  };
   const depth = encodeDepth16(metres, W, H, header);
   const info: CameraInfo = {
     header,
@@ -88,7 +107,17 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     transform: {
       translation: { x: 0, y: 0, z: 0.7 },
       // Optical frame looking down at the table (z down), tilted about x.
-      rotation: quatFromMatrix([1, 0, 0, 0, -Math.cos(tilt), Math.sin(tilt), 0, -Math.sin(tilt), -Math.cos(tilt)]),
+      rotation: quaternionFromMatrix([
+        1,
+        0,
+        0,
+        0,
+        -Math.cos(tilt),
+        Math.sin(tilt),
+        0,
+        -Math.sin(tilt),
+        -Math.cos(tilt),
+      ]),
     },
   });
 
@@ -98,7 +127,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   viewer.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', QOS_DEFAULT, (m) => {
     last = m;
     if (!o.headless) {
-      for (const st of m.status) o.out(`  /diagnostics [${['OK', 'WARN', 'ERROR', 'STALE'][st.level]}] ${st.name}: ${st.message}\n`);
+      for (const st of m.status)
+        o.out(`  /diagnostics [${['OK', 'WARN', 'ERROR', 'STALE'][st.level]}] ${st.name}: ${st.message}\n`);
     }
   });
 
@@ -110,11 +140,16 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     const header = { stamp, frame_id: CAMERA_FRAME };
     const f = testPatternFrame(seq, o.seed, header);
     // Depth arrives a few milliseconds after colour, as from a real driver: ApproximateTime pairs them.
-    const depthHeader = { stamp: secondsToTime(started / 1000 + seq / rateHz + 0.004), frame_id: CAMERA_FRAME };
+    const depthHeader = {
+      stamp: secondsToTime(started / 1000 + seq / rateHz + 0.004),
+      frame_id: CAMERA_FRAME,
+    };
     const depth: Image = { ...f.depth, header: depthHeader };
     pubColor.publish(f.color);
     pubInfo.publish(f.info);
-    pubDepth.publish(seq === Math.floor(frames / 2) ? { ...depth, data: depth.data.subarray(0, 1000) } : depth);
+    pubDepth.publish(
+      seq === Math.floor(frames / 2) ? { ...depth, data: depth.data.subarray(0, 1000) } : depth,
+    );
     await bus.settle();
     const wait = started + ((seq + 1) * 1000) / rateHz - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -4,3 +4,4 @@ import './camera-check';
 export * from './registry';
 export * from './diagnostics';
 export * from './rgbd-input';
+export * from './camera-check';

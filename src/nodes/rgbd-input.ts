@@ -95,15 +95,25 @@ export class RgbdInput {
       },
     );
     this.subs = [
-      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.color, options.qos, (m) => this.sync.add(0, m)),
-      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.depth, options.qos, (m) => this.sync.add(1, m)),
-      node.createSubscription('sensor_msgs/msg/CameraInfo', RGBD_TOPICS.info, options.qos, (m) => this.sync.add(2, m)),
+      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.color, options.qos, (m) =>
+        this.sync.add(0, m),
+      ),
+      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.depth, options.qos, (m) =>
+        this.sync.add(1, m),
+      ),
+      node.createSubscription('sensor_msgs/msg/CameraInfo', RGBD_TOPICS.info, options.qos, (m) =>
+        this.sync.add(2, m),
+      ),
     ];
   }
 
   /** Resolved topic names, for diagnostics and logs. */
   topics(): Record<string, string> {
-    return { 'color topic': this.subs[0].topic, 'depth topic': this.subs[1].topic, 'info topic': this.subs[2].topic };
+    return {
+      'color topic': this.subs[0].topic,
+      'depth topic': this.subs[1].topic,
+      'info topic': this.subs[2].topic,
+    };
   }
 
   counters(): Record<string, number> {

@@ -3,7 +3,10 @@ import { testPatternFrame } from '../../src/cli/demo';
 import { type CameraInfo, type DiagnosticArray, type Image } from '../../src/msg';
 import { decodeRgbdFrame, describeFrame, nodeEntry, type RgbdFault, type RgbdFrame } from '../../src/nodes';
 
-const header = (sec: number, nanosec = 0) => ({ stamp: { sec, nanosec }, frame_id: 'camera_color_optical_frame' });
+const header = (sec: number, nanosec = 0) => ({
+  stamp: { sec, nanosec },
+  frame_id: 'camera_color_optical_frame',
+});
 
 describe('decodeRgbdFrame', () => {
   const f = testPatternFrame(0, 1, header(1));
@@ -19,15 +22,35 @@ describe('decodeRgbdFrame', () => {
   it.each<[string, () => RgbdFault | RgbdFrame, string, string]>([
     ['colour as depth', () => decodeRgbdFrame(f.color, f.color, f.info), 'depth', 'WRONG_ENCODING'],
     ['depth as colour', () => decodeRgbdFrame(f.depth, f.depth, f.info), 'color', 'WRONG_ENCODING'],
-    ['zero intrinsics', () => decodeRgbdFrame(f.color, f.depth, { ...f.info, k: new Float64Array(9) }), 'camera_info', 'INTRINSICS_MISSING'],
-    ['info size mismatch', () => decodeRgbdFrame(f.color, f.depth, { ...f.info, width: 320 }), 'camera_info', 'SIZE_MISMATCH'],
+    [
+      'zero intrinsics',
+      () => decodeRgbdFrame(f.color, f.depth, { ...f.info, k: new Float64Array(9) }),
+      'camera_info',
+      'INTRINSICS_MISSING',
+    ],
+    [
+      'info size mismatch',
+      () => decodeRgbdFrame(f.color, f.depth, { ...f.info, width: 320 }),
+      'camera_info',
+      'SIZE_MISMATCH',
+    ],
     [
       'unaligned depth',
-      () => decodeRgbdFrame(f.color, { ...f.depth, width: 320, step: 640, data: f.depth.data.subarray(0, 640 * 480) }, f.info),
+      () =>
+        decodeRgbdFrame(
+          f.color,
+          { ...f.depth, width: 320, step: 640, data: f.depth.data.subarray(0, 640 * 480) },
+          f.info,
+        ),
       'depth',
       'DEPTH_NOT_ALIGNED',
     ],
-    ['truncated colour', () => decodeRgbdFrame({ ...f.color, data: f.color.data.subarray(0, 10) }, f.depth, f.info), 'color', 'DATA_TRUNCATED'],
+    [
+      'truncated colour',
+      () => decodeRgbdFrame({ ...f.color, data: f.color.data.subarray(0, 10) }, f.depth, f.info),
+      'color',
+      'DATA_TRUNCATED',
+    ],
   ])('%s → a %s fault %s', (_what, run, stream, code) => {
     const r = run() as RgbdFault;
     expect(r.stream).toBe(stream);
@@ -36,23 +59,41 @@ describe('decodeRgbdFrame', () => {
 });
 
 describe('camera_check_node on the in-process bus', () => {
+  let afterCleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await afterCleanup?.();
+    afterCleanup = undefined;
+  });
+
   it('synchronises, validates, reports faults as WARN diagnostics and keeps running', async () => {
     const logs: LogRecord[] = [];
     const bus = new InProcessBus({
-      argv: ['--ros-args', '-p', 'diagnostics_period:=10', '-r', '/camera/aligned_depth/image_raw:=/camera/depth/image_rect_raw'],
+      argv: [
+        '--ros-args',
+        '-p',
+        'diagnostics_period:=10',
+        '-r',
+        '/camera/aligned_depth/image_raw:=/camera/depth/image_rect_raw',
+      ],
       logConfig: new LogConfig('info', (r) => logs.push(r)),
     });
     const running = await nodeEntry('camera_check_node').start(bus, { namespace: '/camera' });
+    afterCleanup = () => running.stop();
     const cam = bus.createNode('cam', { namespace: '/camera' });
     const color = cam.createPublisher('sensor_msgs/msg/Image', 'color/image_raw', QOS_SENSOR_DATA);
     const depth = cam.createPublisher('sensor_msgs/msg/Image', 'depth/image_rect_raw', QOS_SENSOR_DATA);
     const info = cam.createPublisher('sensor_msgs/msg/CameraInfo', 'color/camera_info', QOS_SENSOR_DATA);
     const diags: DiagnosticArray[] = [];
-    bus.createNode('watch').createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', QOS_DEFAULT, (m) => {
-      diags.push(m);
-    });
+    bus
+      .createNode('watch')
+      .createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', QOS_DEFAULT, (m) => {
+        diags.push(m);
+      });
 
-    const send = (seq: number, mutate: (c: Image, d: Image, i: CameraInfo) => [Image, Image, CameraInfo] = (c, d, i) => [c, d, i]) => {
+    const send = (
+      seq: number,
+      mutate: (c: Image, d: Image, i: CameraInfo) => [Image, Image, CameraInfo] = (c, d, i) => [c, d, i],
+    ) => {
       const f = testPatternFrame(seq, 2, header(100 + seq));
       const [c, d, i] = mutate(f.color, { ...f.depth, header: header(100 + seq, 3_000_000) }, f.info);
       color.publish(c);
@@ -69,10 +110,12 @@ describe('camera_check_node on the in-process bus', () => {
     send(4);
     await bus.settle();
     const warn = diags.find((d) => d.status[0].level === 1 && d.status[0].message.startsWith('camera_info'));
-    expect(warn?.status[0].message).toBe('camera_info: camera_info focal length fx = 0 must be a positive number');
+    expect(warn?.status[0].message).toBe(
+      'camera_info: camera_info focal length fx = 0 must be a positive finite number',
+    );
     expect(logs.some((l) => l.level === 'warn' && l.message.includes('fx = 0'))).toBe(true);
-    // Unsynchronised: a colour frame 1 s away from any depth never forms a set.
-    color.publish(testPatternFrame(5, 2, header(200)).color);
+    // Unsynchronised: a colour frame 0.5 s from any depth never forms a set and is dropped.
+    color.publish(testPatternFrame(5, 2, header(105, 500_000_000)).color);
     for (let s = 6; s < 9; s++) {
       send(s);
       await bus.settle();
@@ -84,6 +127,7 @@ describe('camera_check_node on the in-process bus', () => {
     expect(values['depth topic']).toBeUndefined();
     expect(Number(values.faults)).toBe(1);
     expect(Number(values['synchronised sets'])).toBeGreaterThanOrEqual(7);
+    expect(Number(values['unsynchronised drops'])).toBeGreaterThanOrEqual(1);
     expect(values.resolution).toBe('640x480');
     await running.stop();
     await bus.shutdown();

@@ -11,7 +11,9 @@ export const CAMERA_CHECK_PARAMETERS = {
   sync_max_interval: param.double(0.05, 'Largest stamp spread of a synchronised set, seconds', {
     range: { from: 0, to: 1 },
   }),
-  diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', { range: { from: 0.1, to: 10 } }),
+  diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
+    range: { from: 0.1, to: 10 },
+  }),
   min_valid_depth_fraction: param.double(0.5, 'WARN when fewer depth pixels than this are valid', {
     range: { from: 0, to: 1 },
   }),
@@ -35,7 +37,11 @@ export function describeFrame(frame: RgbdFrame): {
       if (d > max) max = d;
     }
   }
-  return { validDepthFraction: m.length ? valid / m.length : 0, depthMin: valid ? min : 0, depthMax: valid ? max : 0 };
+  return {
+    validDepthFraction: m.length ? valid / m.length : 0,
+    depthMin: valid ? min : 0,
+    depthMax: valid ? max : 0,
+  };
 }
 
 /**

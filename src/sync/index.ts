@@ -1,0 +1,2 @@
+export * from './approximate-time';
+export * from './rgbd';

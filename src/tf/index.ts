@@ -1,0 +1,3 @@
+export * from './buffer';
+export * from './errors';
+export * from './listener';
