@@ -1,10 +1,9 @@
 import { type MessageTypeName, type ServiceTypeName } from '../msg';
 import { SimulatableClock } from './clock';
 import { createLogger, LogConfig, type Logger, loggerNameFor } from './logging';
-import { resolveName } from './names';
 import { buildNodeContext, type NodeContext } from './node-context';
-import { NodeParameters } from './node-parameters';
-import { param, type ParameterSpec, type ParameterSpecs, type ParameterValue } from './parameters';
+import { NodeBase } from './node-base';
+import { param } from './parameters';
 import { QOS_CLOCK, QOS_DEFAULT, qosIncompatibility, type QoSProfile } from './qos';
 import { parseRosArguments, type RosArguments } from './ros-args';
 import {
@@ -12,7 +11,6 @@ import {
   type BusNode,
   type CreateNodeOptions,
   type MessageOf,
-  type OnSetParametersCallback,
   type Publisher,
   type RequestOf,
   type ResponseOf,
@@ -329,19 +327,18 @@ class InProcessClient<K extends ServiceTypeName> implements ServiceClient<K> {
 
 const USE_SIM_TIME = param.bool(false, 'Use /clock (rosgraph_msgs/Clock) as the node clock');
 
-class InProcessNode implements BusNode {
+class InProcessNode extends NodeBase implements BusNode {
   readonly logger: Logger;
   readonly clock = new SimulatableClock();
-  private readonly params: NodeParameters;
   private readonly entities = new Set<{ destroy(): void } | Timer>();
   private clockSub: Subscription | undefined;
 
   constructor(
     private readonly bus: InProcessBus,
-    private readonly ctx: NodeContext,
+    ctx: NodeContext,
   ) {
+    super(ctx);
     this.logger = createLogger(loggerNameFor(ctx.fullyQualifiedName), bus.logConfig);
-    this.params = new NodeParameters(ctx.fullyQualifiedName, ctx.overrides);
     this.clock.setUseSimTime(this.params.declare('use_sim_time', USE_SIM_TIME));
     this.updateClockSubscription();
     this.params.addOnChanged((changes) => {
@@ -350,16 +347,6 @@ class InProcessNode implements BusNode {
         this.updateClockSubscription();
       }
     });
-  }
-
-  get name(): string {
-    return this.ctx.identity.name;
-  }
-  get namespace(): string {
-    return this.ctx.identity.namespace;
-  }
-  get fullyQualifiedName(): string {
-    return this.ctx.fullyQualifiedName;
   }
 
   private updateClockSubscription(): void {
@@ -372,14 +359,6 @@ class InProcessNode implements BusNode {
       this.entities.delete(this.clockSub);
       this.clockSub = undefined;
     }
-  }
-
-  resolveTopicName(name: string): string {
-    return resolveName(name, this.ctx.identity, this.ctx.remaps);
-  }
-
-  resolveServiceName(name: string): string {
-    return resolveName(name, this.ctx.identity, this.ctx.remaps);
   }
 
   private warnIncompatible(topic: string, offered: QoSProfile, requested: QoSProfile, role: string): void {
@@ -461,44 +440,6 @@ class InProcessNode implements BusNode {
     const timer: Timer = { cancel: () => clearInterval(handle) };
     this.entities.add({ destroy: () => timer.cancel() });
     return timer;
-  }
-
-  declareParameter<T extends ParameterValue>(name: string, spec: ParameterSpec<T>): T {
-    return this.params.declare(name, spec);
-  }
-
-  declareParameters<S extends ParameterSpecs>(specs: S) {
-    const values = this.params.declareAll(specs);
-    for (const u of this.params.unusedOverrides()) {
-      if (u.source !== 'command line (-p)' && u.name !== 'use_sim_time') {
-        this.logger.warn(`parameter '${u.name}' from ${u.source} is not a parameter of this node; ignored`);
-      }
-    }
-    return values;
-  }
-
-  getParameter<T extends ParameterValue = ParameterValue>(name: string): T {
-    return this.params.get<T>(name);
-  }
-
-  describeParameter(name: string) {
-    return this.params.describe(name);
-  }
-
-  listParameters(): string[] {
-    return this.params.names();
-  }
-
-  setParameters(values: Readonly<Record<string, ParameterValue>>) {
-    return this.params.set(values);
-  }
-
-  addOnSetParametersCallback(callback: OnSetParametersCallback): void {
-    this.params.addOnSetCallback(callback);
-  }
-
-  onParametersChanged(callback: (changes: ReadonlyMap<string, ParameterValue>) => void): void {
-    this.params.addOnChanged(callback);
   }
 
   destroy(): void {

@@ -1,15 +1,9 @@
 import type * as rcl from 'rclnodejs';
 import { messageRegistry, type MessageTypeName, type ServiceTypeName } from '../msg';
-import { type LogLevel, type Logger } from './logging';
-import { resolveName } from './names';
+import { createLogger, LogConfig, type Logger, loggerNameFor } from './logging';
 import { buildNodeContext, type NodeContext } from './node-context';
-import { NodeParameters } from './node-parameters';
-import {
-  type ParameterSpec,
-  type ParameterSpecs,
-  type ParameterType,
-  type ParameterValue,
-} from './parameters';
+import { NodeBase } from './node-base';
+import { type ParameterSpec, type ParameterType, type ParameterValue } from './parameters';
 import { QOS_DEFAULT, type QoSProfile } from './qos';
 import { parseRosArguments, type RosArguments } from './ros-args';
 import {
@@ -18,7 +12,6 @@ import {
   type CreateNodeOptions,
   type MessageOf,
   type NodeClock,
-  type OnSetParametersCallback,
   type Publisher,
   type RequestOf,
   type ResponseOf,
@@ -99,38 +92,22 @@ function fromRclParameterValue(value: unknown): ParameterValue {
   return value as ParameterValue;
 }
 
-function wrapLogger(name: string, l: rcl.Logging): Logger {
-  const last = new Map<string, number>();
-  const log = (level: LogLevel, m: string): void => void l[level](m);
-  return {
-    name,
-    debug: (m) => log('debug', m),
-    info: (m) => log('info', m),
-    warn: (m) => log('warn', m),
-    error: (m) => log('error', m),
-    fatal: (m) => log('fatal', m),
-    isEnabledFor: () => true,
-    throttle(level, key, periodSec, m) {
-      const t = Date.now() / 1000;
-      const prev = last.get(key);
-      if (prev !== undefined && t - prev < periodSec) return;
-      last.set(key, t);
-      log(level, m);
-    },
-  };
-}
-
-class RclNode implements BusNode {
+class RclNode extends NodeBase implements BusNode {
   readonly logger: Logger;
   readonly clock: NodeClock;
-  private readonly params: NodeParameters;
 
   constructor(
     private readonly r: Rcl,
     private readonly node: rcl.Node,
-    private readonly ctx: NodeContext,
+    ctx: NodeContext,
   ) {
-    this.logger = wrapLogger(ctx.fullyQualifiedName, node.getLogger());
+    super(ctx);
+    // rcl applies severity thresholds itself (and forwards to /rosout); our logger only adds throttling.
+    const rclLogger = node.getLogger();
+    this.logger = createLogger(
+      loggerNameFor(ctx.fullyQualifiedName),
+      new LogConfig('debug', (rec) => void rclLogger[rec.level](rec.message)),
+    );
     this.clock = {
       now: () => {
         const { seconds, nanoseconds } = node.now().secondsAndNanoseconds;
@@ -140,30 +117,12 @@ class RclNode implements BusNode {
     };
     // Our NodeParameters validates (one implementation for both buses); rclnodejs mirrors the values
     // so `ros2 param` works, and routes external sets through the same validation.
-    this.params = new NodeParameters(ctx.fullyQualifiedName, ctx.overrides);
     node.addOnSetParametersCallback((ps: rcl.Parameter[]) => {
       const changes: Record<string, ParameterValue> = {};
       for (const p of ps) if (this.params.has(p.name)) changes[p.name] = fromRclParameterValue(p.value);
       const result = Object.keys(changes).length > 0 ? this.params.set(changes, 'ros2 param set') : undefined;
       return { successful: result?.successful ?? true, reason: result?.reason ?? '' } as never;
     });
-  }
-
-  get name(): string {
-    return this.ctx.identity.name;
-  }
-  get namespace(): string {
-    return this.ctx.identity.namespace;
-  }
-  get fullyQualifiedName(): string {
-    return this.ctx.fullyQualifiedName;
-  }
-
-  resolveTopicName(name: string): string {
-    return resolveName(name, this.ctx.identity, this.ctx.remaps);
-  }
-  resolveServiceName(name: string): string {
-    return resolveName(name, this.ctx.identity, this.ctx.remaps);
   }
 
   createPublisher<K extends MessageTypeName>(
@@ -257,8 +216,8 @@ class RclNode implements BusNode {
     return { cancel: () => t.cancel() };
   }
 
-  declareParameter<T extends ParameterValue>(name: string, spec: ParameterSpec<T>): T {
-    const value = this.params.declare(name, spec);
+  override declareParameter<T extends ParameterValue>(name: string, spec: ParameterSpec<T>): T {
+    const value = super.declareParameter(name, spec);
     const d = spec.descriptor;
     const type = RCL_PARAMETER_TYPE[d.type] as rcl.ParameterType;
     const range =
@@ -278,23 +237,8 @@ class RclNode implements BusNode {
     return value;
   }
 
-  declareParameters<S extends ParameterSpecs>(specs: S) {
-    const out: Record<string, ParameterValue> = {};
-    for (const [k, s] of Object.entries(specs)) out[k] = this.declareParameter(k, s);
-    return out as never;
-  }
-
-  getParameter<T extends ParameterValue = ParameterValue>(name: string): T {
-    return this.params.get<T>(name);
-  }
-  describeParameter(name: string) {
-    return this.params.describe(name);
-  }
-  listParameters(): string[] {
-    return this.params.names();
-  }
-  setParameters(values: Readonly<Record<string, ParameterValue>>) {
-    const result = this.params.set(values);
+  override setParameters(values: Readonly<Record<string, ParameterValue>>) {
+    const result = super.setParameters(values);
     if (result.successful) {
       for (const [k, v] of Object.entries(values)) {
         const type = RCL_PARAMETER_TYPE[this.params.describe(k).type] as rcl.ParameterType;
@@ -305,13 +249,6 @@ class RclNode implements BusNode {
     }
     return result;
   }
-  addOnSetParametersCallback(callback: OnSetParametersCallback): void {
-    this.params.addOnSetCallback(callback);
-  }
-  onParametersChanged(callback: (changes: ReadonlyMap<string, ParameterValue>) => void): void {
-    this.params.addOnChanged(callback);
-  }
-
   destroy(): void {
     this.node.destroy();
   }

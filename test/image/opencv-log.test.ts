@@ -8,13 +8,13 @@ import * as path from 'node:path';
 describe('loading OpenCV', () => {
   it('prints nothing', () => {
     const root = path.resolve(__dirname, '../..');
-    // Compile our TypeScript on the fly with swc, as jest does, then load OpenCV through cv().
+    // Transpile our TypeScript on the fly with the TypeScript compiler, then load OpenCV through cv().
     const script = `
-      const swc = require('@swc/core');
+      const ts = require('typescript');
       const fs = require('node:fs');
-      require.extensions['.ts'] = (m, file) => m._compile(swc.transformSync(fs.readFileSync(file, 'utf8'), {
-        filename: file, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' },
-      }).code, file);
+      require.extensions['.ts'] = (m, file) => m._compile(ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+        fileName: file, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      }).outputText, file);
       const c = require('./src/image/opencv.ts').cv();
       if (typeof c.imdecode !== 'function') throw new Error('OpenCV did not load');
     `;
