@@ -1,0 +1,68 @@
+// Bin-picking simulator core: rapier physics, exact ray-cast RGB-D rendering, ground truth
+// (instances, amodal masks, occlusion, centre of mass, semantics, suction heatmap), suction and
+// push actions, and scenario files. Pure TypeScript on plain data; see docs/simulator.md.
+export { type Camera, type CameraConfig, type CameraIntrinsics, type LookAt } from './camera';
+export {
+  createCamera,
+  DEFAULT_FOCAL_640,
+  DEFAULT_LOOK_AT,
+  deprojectPixel,
+  pixelDirection,
+  projectPoint,
+} from './camera';
+export { type FrameOptions, renderDepth, renderFrame, type SimFrame } from './frame';
+export { type ObjectLabel, type PixelBox } from './labels';
+export { type Mat3, type Pose, type Quat, type RigidTransform, type Vec3 } from './math';
+export { quatFromRpy } from './math';
+export { DEFAULT_PHYSICS, initPhysics, type PhysicsOptions } from './physics';
+export { deriveSeed, Rng } from './random';
+export { DEFAULT_REALISM, type RealismOptions } from './realism';
+export { type CroppedMask } from './render';
+export {
+  type Appearance,
+  type BinSpec,
+  type ClutterOptions,
+  DEFAULT_BIN,
+  DEFAULT_LIGHTING,
+  emptyScene,
+  generateClutter,
+  type Lighting,
+  makeObject,
+  MAX_OBJECT_SIZE,
+  MAX_OBJECTS,
+  MIN_OBJECT_SIZE,
+  type Rgb,
+  type Scene,
+  type SceneObject,
+  TEXTURE_PATTERNS,
+  type TexturePattern,
+} from './scene';
+export {
+  listScenarios,
+  loadScenario,
+  parseScenario,
+  type Scenario,
+  ScenarioError,
+  scenarioScene,
+} from './scenario';
+export {
+  BACKGROUND_CLASS,
+  BIN_CLASS,
+  classIdOf,
+  SEMANTIC_CLASSES,
+  type Shape,
+  type ShapeKind,
+  SHAPE_KINDS,
+} from './shapes';
+export { shapeVolume } from './shapes';
+export {
+  type ActionReport,
+  BinPickingSim,
+  countDepthChanges,
+  type GraspOutcome,
+  type GraspReport,
+  type PushReport,
+  sceneChangeThreshold,
+  type SimOptions,
+} from './sim';
+export { DEFAULT_SEAL_MODEL, type SealFailure, type SealModel, sealScoreAt } from './suction';

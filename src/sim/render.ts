@@ -1,0 +1,454 @@
+// Primary-ray renderer. One ray per pixel centre is cast from the camera against the exact
+// primitives; primitives are culled per 16×16 tile by their projected bounding boxes. The same pass
+// records every object's amodal mask (every primitive the ray hits, not only the nearest), so "the
+// object rendered alone" costs nothing extra.
+import { type Camera } from './camera';
+import { type Vec3 } from './math';
+import {
+  F_EXTENT,
+  F_KIND,
+  F_MATERIAL,
+  F_OBJECT,
+  F_OFFSET,
+  F_PARAMS,
+  F_POS,
+  F_ROT,
+  HIT_NONE,
+  HIT_TABLE,
+  intersectLocal,
+  localNormal,
+  MATERIAL_TABLE,
+  PRIMITIVE_STRIDE,
+  type PrimitiveSet,
+} from './raycast';
+import { type NoiseSource } from './random';
+import { type Lighting, type Rgb } from './scene';
+import { sampleTexture } from './texture';
+
+/** A binary mask stored only inside its rectangle of the image. */
+export interface CroppedMask {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Row-major, 1 inside the mask, `width × height` long. */
+  data: Uint8Array;
+}
+
+export interface PrimaryPass {
+  width: number;
+  height: number;
+  /** Exact optical depth in metres, 0 where the ray hits nothing. */
+  depth: Float32Array;
+  /** Per-pixel hit code: primitive index, HIT_TABLE or HIT_NONE. */
+  hit: Int32Array;
+  /** Per object index: the object's silhouette ignoring every other object (null: not in view). */
+  amodal: (CroppedMask | null)[];
+  /** The primitives as seen from this camera (reused by shading). */
+  local: CameraLocal;
+}
+
+export interface TraceOptions {
+  /** Record amodal masks (the labels need them; the depth-only renders of actions do not). */
+  amodal: boolean;
+  tileSize: number;
+}
+
+/** Per-primitive data specialised to one camera: local camera origin and local ray matrix. */
+export interface CameraLocal {
+  kind: Int32Array;
+  object: Int32Array;
+  params: Float64Array; // 3 per primitive
+  origin: Float64Array; // 3 per primitive: camera centre in the primitive frame
+  matrix: Float64Array; // 9 per primitive: Rᵀ_primitive · R_world←camera
+  bbox: Int32Array; // 4 per primitive: u0, v0, u1, v1 (inclusive) or u0 > u1 when off screen
+}
+
+function cameraLocal(set: PrimitiveSet, camera: Camera): CameraLocal {
+  const n = set.count;
+  const d = set.data;
+  const { width, height, fx, fy, cx, cy } = camera.intrinsics;
+  const rc = camera.worldFromCamera.rotation;
+  const c = camera.worldFromCamera.translation;
+  const cw = camera.cameraFromWorld;
+  const out: CameraLocal = {
+    kind: new Int32Array(n),
+    object: new Int32Array(n),
+    params: new Float64Array(3 * n),
+    origin: new Float64Array(3 * n),
+    matrix: new Float64Array(9 * n),
+    bbox: new Int32Array(4 * n),
+  };
+  for (let i = 0; i < n; i++) {
+    const o = i * PRIMITIVE_STRIDE;
+    const r = o + F_ROT;
+    out.kind[i] = d[o + F_KIND];
+    out.object[i] = d[o + F_OBJECT];
+    out.params.set(d.subarray(o + F_PARAMS, o + F_PARAMS + 3), 3 * i);
+    const px = c.x - d[o + F_POS];
+    const py = c.y - d[o + F_POS + 1];
+    const pz = c.z - d[o + F_POS + 2];
+    out.origin[3 * i] = d[r] * px + d[r + 3] * py + d[r + 6] * pz;
+    out.origin[3 * i + 1] = d[r + 1] * px + d[r + 4] * py + d[r + 7] * pz;
+    out.origin[3 * i + 2] = d[r + 2] * px + d[r + 5] * py + d[r + 8] * pz;
+    for (let row = 0; row < 3; row++) {
+      for (let col = 0; col < 3; col++) {
+        out.matrix[9 * i + 3 * row + col] =
+          d[r + row] * rc[col] + d[r + 3 + row] * rc[3 + col] + d[r + 6 + row] * rc[6 + col];
+      }
+    }
+    // Screen box of the primitive's 8 bounding-box corners; conservative for a convex solid.
+    let u0 = Infinity;
+    let v0 = Infinity;
+    let u1 = -Infinity;
+    let v1 = -Infinity;
+    let behind = false;
+    for (let k = 0; k < 8; k++) {
+      const lx = (k & 1 ? 1 : -1) * d[o + F_EXTENT];
+      const ly = (k & 2 ? 1 : -1) * d[o + F_EXTENT + 1];
+      const lz = (k & 4 ? 1 : -1) * d[o + F_EXTENT + 2];
+      const wx = d[r] * lx + d[r + 1] * ly + d[r + 2] * lz + d[o + F_POS];
+      const wy = d[r + 3] * lx + d[r + 4] * ly + d[r + 5] * lz + d[o + F_POS + 1];
+      const wz = d[r + 6] * lx + d[r + 7] * ly + d[r + 8] * lz + d[o + F_POS + 2];
+      const m = cw.rotation;
+      const t = cw.translation;
+      const x = m[0] * wx + m[1] * wy + m[2] * wz + t.x;
+      const y = m[3] * wx + m[4] * wy + m[5] * wz + t.y;
+      const z = m[6] * wx + m[7] * wy + m[8] * wz + t.z;
+      if (z <= 1e-6) {
+        behind = true;
+        break;
+      }
+      const u = (fx * x) / z + cx;
+      const v = (fy * y) / z + cy;
+      if (u < u0) u0 = u;
+      if (u > u1) u1 = u;
+      if (v < v0) v0 = v;
+      if (v > v1) v1 = v;
+    }
+    const b = 4 * i;
+    if (behind) {
+      out.bbox[b] = 0;
+      out.bbox[b + 1] = 0;
+      out.bbox[b + 2] = width - 1;
+      out.bbox[b + 3] = height - 1;
+    } else {
+      out.bbox[b] = Math.max(0, Math.floor(u0));
+      out.bbox[b + 1] = Math.max(0, Math.floor(v0));
+      out.bbox[b + 2] = Math.min(width - 1, Math.ceil(u1));
+      out.bbox[b + 3] = Math.min(height - 1, Math.ceil(v1));
+    }
+  }
+  return out;
+}
+
+/** Casts one ray per pixel centre. Pure: same inputs → identical buffers. */
+export function tracePrimary(set: PrimitiveSet, camera: Camera, options: TraceOptions): PrimaryPass {
+  const { width, height, fx, fy, cx, cy } = camera.intrinsics;
+  const local = cameraLocal(set, camera);
+  const { kind, object, params, origin, matrix, bbox } = local;
+  const tile = options.tileSize;
+  const tilesX = Math.ceil(width / tile);
+  const tilesY = Math.ceil(height / tile);
+
+  // Tile lists in CSR form; primitives enter in index order, so the traversal is deterministic.
+  const counts = new Int32Array(tilesX * tilesY + 1);
+  const forEachTile = (i: number, f: (t: number) => void): void => {
+    const b = 4 * i;
+    if (bbox[b] > bbox[b + 2] || bbox[b + 1] > bbox[b + 3]) return;
+    for (let ty = Math.floor(bbox[b + 1] / tile); ty <= Math.floor(bbox[b + 3] / tile); ty++) {
+      for (let tx = Math.floor(bbox[b] / tile); tx <= Math.floor(bbox[b + 2] / tile); tx++)
+        f(ty * tilesX + tx);
+    }
+  };
+  for (let i = 0; i < set.count; i++) forEachTile(i, (t) => counts[t + 1]++);
+  for (let t = 0; t < tilesX * tilesY; t++) counts[t + 1] += counts[t];
+  const lists = new Int32Array(counts[tilesX * tilesY]);
+  const fill = counts.slice(0, tilesX * tilesY);
+  for (let i = 0; i < set.count; i++) forEachTile(i, (t) => (lists[fill[t]++] = i));
+
+  // Amodal crops: the union of each object's primitive boxes.
+  const objectCount = set.objectIds.length;
+  const amodal: (CroppedMask | null)[] = new Array(objectCount).fill(null);
+  if (options.amodal) {
+    for (let k = 0; k < objectCount; k++) {
+      let x0 = width;
+      let y0 = height;
+      let x1 = -1;
+      let y1 = -1;
+      for (let i = set.objectFirst[k]; i < set.objectFirst[k + 1]; i++) {
+        const b = 4 * i;
+        if (bbox[b] > bbox[b + 2] || bbox[b + 1] > bbox[b + 3]) continue;
+        x0 = Math.min(x0, bbox[b]);
+        y0 = Math.min(y0, bbox[b + 1]);
+        x1 = Math.max(x1, bbox[b + 2]);
+        y1 = Math.max(y1, bbox[b + 3]);
+      }
+      if (x1 >= x0 && y1 >= y0) {
+        const w = x1 - x0 + 1;
+        const h = y1 - y0 + 1;
+        amodal[k] = { x: x0, y: y0, width: w, height: h, data: new Uint8Array(w * h) };
+      }
+    }
+  }
+
+  const depth = new Float32Array(width * height);
+  const hit = new Int32Array(width * height).fill(HIT_NONE);
+  const rc = camera.worldFromCamera.rotation;
+  const camZ = camera.worldFromCamera.translation.z;
+  const tableZ = set.tableZ;
+  const candidates = new Int32Array(set.count);
+  for (let ty = 0; ty < tilesY; ty++) {
+    for (let tx = 0; tx < tilesX; tx++) {
+      const t = ty * tilesX + tx;
+      let n = 0;
+      for (let k = counts[t]; k < counts[t + 1]; k++) candidates[n++] = lists[k];
+      const vEnd = Math.min(height, (ty + 1) * tile);
+      const uEnd = Math.min(width, (tx + 1) * tile);
+      for (let v = ty * tile; v < vEnd; v++) {
+        const y = (v - cy) / fy;
+        for (let u = tx * tile; u < uEnd; u++) {
+          const x = (u - cx) / fx;
+          let best = Infinity;
+          let bestHit = HIT_NONE;
+          for (let k = 0; k < n; k++) {
+            const i = candidates[k];
+            const b = 4 * i;
+            if (u < bbox[b] || u > bbox[b + 2] || v < bbox[b + 1] || v > bbox[b + 3]) continue;
+            const m = 9 * i;
+            const p = 3 * i;
+            const tHit = intersectLocal(
+              kind[i],
+              params[p],
+              params[p + 1],
+              params[p + 2],
+              origin[p],
+              origin[p + 1],
+              origin[p + 2],
+              matrix[m] * x + matrix[m + 1] * y + matrix[m + 2],
+              matrix[m + 3] * x + matrix[m + 4] * y + matrix[m + 5],
+              matrix[m + 6] * x + matrix[m + 7] * y + matrix[m + 8],
+            );
+            if (tHit === Infinity) continue;
+            const obj = object[i];
+            if (obj >= 0) {
+              const crop = amodal[obj];
+              if (crop) crop.data[(v - crop.y) * crop.width + (u - crop.x)] = 1;
+            }
+            if (tHit < best) {
+              best = tHit;
+              bestHit = i;
+            }
+          }
+          // The ray direction has optical z = 1, so the ray parameter is the optical depth.
+          const dzWorld = rc[6] * x + rc[7] * y + rc[8];
+          if (dzWorld < 0) {
+            const tTable = (tableZ - camZ) / dzWorld;
+            if (tTable > 0 && tTable < best) {
+              best = tTable;
+              bestHit = HIT_TABLE;
+            }
+          }
+          const pixel = v * width + u;
+          hit[pixel] = bestHit;
+          depth[pixel] = bestHit === HIT_NONE ? 0 : best;
+        }
+      }
+    }
+  }
+  return { width, height, depth, hit, amodal, local };
+}
+
+/** Surface point and outward normal (world) seen at every pixel, for shading and the seal model. */
+export function surfaceAt(
+  set: PrimitiveSet,
+  camera: Camera,
+  pass: PrimaryPass,
+  pixel: number,
+  point: Float64Array,
+  normal: Float64Array,
+): boolean {
+  const h = pass.hit[pixel];
+  if (h === HIT_NONE) return false;
+  const { width, fx, fy, cx, cy } = camera.intrinsics;
+  const u = pixel % width;
+  const v = (pixel - u) / width;
+  const t = pass.depth[pixel];
+  const x = ((u - cx) / fx) * t;
+  const y = ((v - cy) / fy) * t;
+  const rc = camera.worldFromCamera.rotation;
+  const c = camera.worldFromCamera.translation;
+  point[0] = rc[0] * x + rc[1] * y + rc[2] * t + c.x;
+  point[1] = rc[3] * x + rc[4] * y + rc[5] * t + c.y;
+  point[2] = rc[6] * x + rc[7] * y + rc[8] * t + c.z;
+  if (h === HIT_TABLE) {
+    normal[0] = 0;
+    normal[1] = 0;
+    normal[2] = 1;
+    return true;
+  }
+  const d = set.data;
+  const o = h * PRIMITIVE_STRIDE;
+  const r = o + F_ROT;
+  const px = point[0] - d[o + F_POS];
+  const py = point[1] - d[o + F_POS + 1];
+  const pz = point[2] - d[o + F_POS + 2];
+  localNormal(
+    d[o + F_KIND],
+    d[o + F_PARAMS],
+    d[o + F_PARAMS + 1],
+    d[o + F_PARAMS + 2],
+    d[r] * px + d[r + 3] * py + d[r + 6] * pz,
+    d[r + 1] * px + d[r + 4] * py + d[r + 7] * pz,
+    d[r + 2] * px + d[r + 5] * py + d[r + 8] * pz,
+    normal,
+  );
+  const lx = normal[0];
+  const ly = normal[1];
+  const lz = normal[2];
+  normal[0] = d[r] * lx + d[r + 1] * ly + d[r + 2] * lz;
+  normal[1] = d[r + 3] * lx + d[r + 4] * ly + d[r + 5] * lz;
+  normal[2] = d[r + 6] * lx + d[r + 7] * ly + d[r + 8] * lz;
+  return true;
+}
+
+/** Per-frame colour adjustments (all identity when realism is off). */
+export interface ColorJitter {
+  gain: Rgb;
+  offset: number;
+  /** Per-pixel Gaussian noise, in 8-bit units; 0 disables. */
+  noiseSigma: number;
+  /** Source of the per-pixel noise. */
+  noise: NoiseSource | null;
+}
+
+export const NO_COLOR_JITTER: Readonly<ColorJitter> = Object.freeze({
+  gain: [1, 1, 1] as Rgb,
+  offset: 0,
+  noiseSigma: 0,
+  noise: null,
+});
+
+// Linear → sRGB byte, tabulated (Math.pow per channel per pixel would dominate the frame).
+const SRGB_STEPS = 4096;
+const SRGB_TABLE = (() => {
+  const table = new Uint8Array(SRGB_STEPS + 1);
+  for (let i = 0; i <= SRGB_STEPS; i++) {
+    const l = i / SRGB_STEPS;
+    const s = l <= 0.0031308 ? 12.92 * l : 1.055 * Math.pow(l, 1 / 2.4) - 0.055;
+    table[i] = Math.round(255 * s);
+  }
+  return table;
+})();
+
+function toSrgbByte(linear: number): number {
+  if (!(linear > 0)) return 0;
+  if (linear >= 1) return 255;
+  return SRGB_TABLE[(linear * SRGB_STEPS + 0.5) | 0];
+}
+
+/** Lambert shading × procedural texture, one directional light plus ambient (no cast shadows). */
+export function shadeColor(
+  set: PrimitiveSet,
+  camera: Camera,
+  pass: PrimaryPass,
+  lighting: Lighting,
+  jitter: ColorJitter,
+): Uint8Array {
+  const { width, height, local } = pass;
+  const { fx, fy, cx, cy } = camera.intrinsics;
+  const rgb = new Uint8Array(width * height * 3);
+  const albedo = new Float64Array(3);
+  const normal = new Float64Array(3);
+  const light: Vec3 = lighting.direction;
+  const ln = Math.hypot(light.x, light.y, light.z) || 1;
+  const lx = light.x / ln;
+  const ly = light.y / ln;
+  const lz = light.z / ln;
+  // The light direction in every primitive's frame: Lambert needs only the local normal then.
+  const d = set.data;
+  const localLight = new Float64Array(3 * set.count);
+  for (let i = 0; i < set.count; i++) {
+    const r = i * PRIMITIVE_STRIDE + F_ROT;
+    localLight[3 * i] = d[r] * lx + d[r + 3] * ly + d[r + 6] * lz;
+    localLight[3 * i + 1] = d[r + 1] * lx + d[r + 4] * ly + d[r + 7] * lz;
+    localLight[3 * i + 2] = d[r + 2] * lx + d[r + 5] * ly + d[r + 8] * lz;
+  }
+  const rc = camera.worldFromCamera.rotation;
+  const c = camera.worldFromCamera.translation;
+  const { kind, params, origin, matrix } = local;
+  const gain = jitter.gain;
+  const lr = lighting.color[0] * gain[0];
+  const lg = lighting.color[1] * gain[1];
+  const lb = lighting.color[2] * gain[2];
+  const tableShade = lighting.ambient + lighting.intensity * Math.max(0, lz);
+  const noise = jitter.noiseSigma > 0 ? jitter.noise : null;
+  const noiseSigma = jitter.noiseSigma;
+  const offset = jitter.offset;
+  const ambient = lighting.ambient;
+  const intensity = lighting.intensity;
+  const hits = pass.hit;
+  const depths = pass.depth;
+  const materials = set.materials;
+  for (let v = 0; v < height; v++) {
+    const y = (v - cy) / fy;
+    for (let u = 0; u < width; u++) {
+      const pixel = v * width + u;
+      const x = (u - cx) / fx;
+      const h = hits[pixel];
+      const t = depths[pixel];
+      let r = 0.05;
+      let g = 0.05;
+      let b = 0.06;
+      if (h === HIT_TABLE) {
+        sampleTexture(
+          materials,
+          MATERIAL_TABLE,
+          rc[0] * x * t + rc[1] * y * t + rc[2] * t + c.x,
+          rc[3] * x * t + rc[4] * y * t + rc[5] * t + c.y,
+          0,
+          albedo,
+        );
+        r = albedo[0] * tableShade * lr + offset;
+        g = albedo[1] * tableShade * lg + offset;
+        b = albedo[2] * tableShade * lb + offset;
+      } else if (h >= 0) {
+        const m = 9 * h;
+        const p = 3 * h;
+        // Local hit point = local camera origin + t · local ray.
+        const px = origin[p] + t * (matrix[m] * x + matrix[m + 1] * y + matrix[m + 2]);
+        const py = origin[p + 1] + t * (matrix[m + 3] * x + matrix[m + 4] * y + matrix[m + 5]);
+        const pz = origin[p + 2] + t * (matrix[m + 6] * x + matrix[m + 7] * y + matrix[m + 8]);
+        localNormal(kind[h], params[p], params[p + 1], params[p + 2], px, py, pz, normal);
+        // Texture in body coordinates: the pattern moves with the object.
+        const o = h * PRIMITIVE_STRIDE;
+        sampleTexture(
+          materials,
+          d[o + F_MATERIAL],
+          px + d[o + F_OFFSET],
+          py + d[o + F_OFFSET + 1],
+          pz + d[o + F_OFFSET + 2],
+          albedo,
+        );
+        const lambert =
+          normal[0] * localLight[p] + normal[1] * localLight[p + 1] + normal[2] * localLight[p + 2];
+        const shade = ambient + intensity * (lambert > 0 ? lambert : 0);
+        r = albedo[0] * shade * lr + offset;
+        g = albedo[1] * shade * lg + offset;
+        b = albedo[2] * shade * lb + offset;
+      }
+      let R = toSrgbByte(r);
+      let G = toSrgbByte(g);
+      let B = toSrgbByte(b);
+      if (noise) {
+        R = Math.min(255, Math.max(0, Math.round(R + noiseSigma * noise.normal())));
+        G = Math.min(255, Math.max(0, Math.round(G + noiseSigma * noise.normal())));
+        B = Math.min(255, Math.max(0, Math.round(B + noiseSigma * noise.normal())));
+      }
+      rgb[3 * pixel] = R;
+      rgb[3 * pixel + 1] = G;
+      rgb[3 * pixel + 2] = B;
+    }
+  }
+  return rgb;
+}

@@ -1,0 +1,152 @@
+// Object shapes, their decomposition into analytic primitives, and the semantic class list.
+// The same primitives feed the physics colliders, the ray caster and the seal model, so what is
+// rendered is exactly what collides and what the suction cup touches.
+import { type Vec3, vec3 } from './math';
+
+/** Shape of one object; lengths in metres. Cylinder and capsule axes are the object's local z. */
+export type Shape =
+  | { kind: 'box'; size: [number, number, number] }
+  | { kind: 'cylinder'; radius: number; length: number }
+  | { kind: 'sphere'; radius: number }
+  /** `length` is tip to tip, including both hemispherical caps. */
+  | { kind: 'capsule'; radius: number; length: number }
+  /**
+   * Non-convex L: a bar `length` long along x and a leg `legLength` long along y sharing one
+   * corner, both `width` wide and `thickness` thick (along z).
+   */
+  | { kind: 'l_block'; length: number; legLength: number; width: number; thickness: number };
+
+export type ShapeKind = Shape['kind'];
+export const SHAPE_KINDS: readonly ShapeKind[] = ['box', 'cylinder', 'sphere', 'capsule', 'l_block'];
+
+/** Semantic classes: the shape families plus background (table, anything not in the bin) and bin. */
+export const SEMANTIC_CLASSES = [
+  { id: 0, name: 'background' },
+  { id: 1, name: 'bin' },
+  { id: 2, name: 'box' },
+  { id: 3, name: 'cylinder' },
+  { id: 4, name: 'sphere' },
+  { id: 5, name: 'capsule' },
+  { id: 6, name: 'l_block' },
+] as const;
+
+export type SemanticClassName = (typeof SEMANTIC_CLASSES)[number]['name'];
+export const BACKGROUND_CLASS = 0;
+export const BIN_CLASS = 1;
+
+export function classIdOf(kind: ShapeKind): number {
+  const found = SEMANTIC_CLASSES.find((c) => c.name === kind);
+  if (!found) throw new Error(`no semantic class for shape '${kind}'`);
+  return found.id;
+}
+
+/** Analytic primitive kinds understood by the ray caster (numbers: they live in typed arrays). */
+export const PrimitiveKind = { Box: 0, Cylinder: 1, Sphere: 2, Capsule: 3 } as const;
+export type PrimitiveKind = (typeof PrimitiveKind)[keyof typeof PrimitiveKind];
+
+/**
+ * One primitive of an object, in the object's body frame (origin at the centre of mass, axes
+ * aligned with the primitive's: no part is rotated relative to its body).
+ * Params: box (half x, half y, half z); cylinder (radius, half length, 0); sphere (radius, 0, 0);
+ * capsule (radius, half length of the inner segment, 0).
+ */
+export interface ShapePart {
+  kind: PrimitiveKind;
+  params: [number, number, number];
+  offset: Vec3;
+  volume: number;
+}
+
+function partsAroundOrigin(shape: Shape): ShapePart[] {
+  switch (shape.kind) {
+    case 'box': {
+      const [x, y, z] = shape.size;
+      return [
+        { kind: PrimitiveKind.Box, params: [x / 2, y / 2, z / 2], offset: vec3(0, 0, 0), volume: x * y * z },
+      ];
+    }
+    case 'cylinder': {
+      const { radius: r, length } = shape;
+      const volume = Math.PI * r * r * length;
+      return [{ kind: PrimitiveKind.Cylinder, params: [r, length / 2, 0], offset: vec3(0, 0, 0), volume }];
+    }
+    case 'sphere': {
+      const r = shape.radius;
+      const volume = (4 / 3) * Math.PI * r ** 3;
+      return [{ kind: PrimitiveKind.Sphere, params: [r, 0, 0], offset: vec3(0, 0, 0), volume }];
+    }
+    case 'capsule': {
+      const r = shape.radius;
+      const segment = Math.max(0, shape.length - 2 * r);
+      const volume = Math.PI * r * r * segment + (4 / 3) * Math.PI * r ** 3;
+      return [{ kind: PrimitiveKind.Capsule, params: [r, segment / 2, 0], offset: vec3(0, 0, 0), volume }];
+    }
+    case 'l_block': {
+      const { length, legLength, width, thickness } = shape;
+      // Bar along +x from the shared corner, leg along +y starting where the bar ends (no overlap,
+      // so the volumes add up and the centre of mass is exact).
+      const legRest = legLength - width;
+      return [
+        {
+          kind: PrimitiveKind.Box,
+          params: [length / 2, width / 2, thickness / 2],
+          offset: vec3(length / 2, width / 2, 0),
+          volume: length * width * thickness,
+        },
+        {
+          kind: PrimitiveKind.Box,
+          params: [width / 2, legRest / 2, thickness / 2],
+          offset: vec3(width / 2, width + legRest / 2, 0),
+          volume: width * legRest * thickness,
+        },
+      ];
+    }
+  }
+}
+
+/** The shape's primitives with the body origin at the centre of mass (uniform density). */
+export function shapeParts(shape: Shape): ShapePart[] {
+  const parts = partsAroundOrigin(shape);
+  const volume = parts.reduce((sum, p) => sum + p.volume, 0);
+  const com = parts.reduce(
+    (acc, p) =>
+      vec3(acc.x + p.offset.x * p.volume, acc.y + p.offset.y * p.volume, acc.z + p.offset.z * p.volume),
+    vec3(0, 0, 0),
+  );
+  return parts.map((p) => ({
+    ...p,
+    offset: vec3(p.offset.x - com.x / volume, p.offset.y - com.y / volume, p.offset.z - com.z / volume),
+  }));
+}
+
+export function shapeVolume(shape: Shape): number {
+  return partsAroundOrigin(shape).reduce((sum, p) => sum + p.volume, 0);
+}
+
+/** Radius of a sphere around a primitive's centre that contains it. */
+export function primitiveRadius(kind: PrimitiveKind, params: readonly number[]): number {
+  switch (kind) {
+    case PrimitiveKind.Box:
+      return Math.hypot(params[0], params[1], params[2]);
+    case PrimitiveKind.Cylinder:
+      return Math.hypot(params[0], params[1]);
+    case PrimitiveKind.Sphere:
+      return params[0];
+    case PrimitiveKind.Capsule:
+      return params[0] + params[1];
+  }
+}
+
+/** Half extents of the primitive's own bounding box, in its frame. */
+export function primitiveHalfExtents(kind: PrimitiveKind, p: readonly number[]): [number, number, number] {
+  switch (kind) {
+    case PrimitiveKind.Box:
+      return [p[0], p[1], p[2]];
+    case PrimitiveKind.Cylinder:
+      return [p[0], p[0], p[1]];
+    case PrimitiveKind.Sphere:
+      return [p[0], p[0], p[0]];
+    case PrimitiveKind.Capsule:
+      return [p[0], p[0], p[1] + p[0]];
+  }
+}
