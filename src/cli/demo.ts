@@ -6,85 +6,26 @@ import {
   type LogRecord,
   formatLogRecord,
 } from '../bus';
-import { quaternionFromMatrix } from '../geometry';
-import { encodeDepth16 } from '../image';
-import { type CameraInfo, type DiagnosticArray, type Header, type Image, secondsToTime } from '../msg';
+import { type DiagnosticArray, type Image, secondsToTime } from '../msg';
 import { nodeEntry } from '../nodes';
+import { SIM_FRAMES, simCameraTransform, simFrameToMessages } from '../nodes/sim/messages';
+import { BinPickingSim } from '../sim';
 import { StaticTransformBroadcaster, TfListener } from '../tf';
 
 export interface DemoOptions {
   readonly seconds: number;
   readonly seed: number;
+  readonly objects: number;
   readonly headless: boolean;
   readonly out: (s: string) => void;
   readonly rosArgs: readonly string[];
 }
 
-const W = 640;
-const H = 480;
-const FX = 615;
-const CAMERA_FRAME = 'camera_color_optical_frame';
-
 /**
- * A calibration-style test target until the simulator lands (issue 3): a checkerboard plane 0.7 m
- * in front of a D435-like camera, tilted 10°, with a few millimetres of seeded depth noise.
- */
-export function testPatternFrame(
-  seq: number,
-  seed: number,
-  header: Header,
-): { color: Image; depth: Image; info: CameraInfo } {
-  const rgb = new Uint8Array(W * H * 3);
-  const metres = new Float32Array(W * H);
-  const tilt = (10 * Math.PI) / 180;
-  let s = (seed * 2654435761 + seq * 40503) >>> 0;
-  const rand = (): number => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
-  for (let v = 0; v < H; v++) {
-    for (let u = 0; u < W; u++) {
-      // Ray (x, y, 1) meets the plane z = 0.7 + y·tan(tilt).
-      const y = (v - H / 2) / FX;
-      const z = 0.7 / (1 - y * Math.tan(tilt));
-      const X = ((u - W / 2) / FX) * z;
-      const Y = y * z;
-      const square = (Math.floor((X + 10) / 0.04) + Math.floor((Y + 10) / 0.04)) % 2;
-      const i = v * W + u;
-      const shade = square ? 220 : 40;
-      rgb[3 * i] = shade;
-      rgb[3 * i + 1] = shade;
-      rgb[3 * i + 2] = square ? 220 : 60;
-      metres[i] = z + 0.002 * rand();
-    }
-  }
-  const color: Image = {
-    header,
-    height: H,
-    width: W,
-    encoding: 'rgb8',
-    is_bigendian: 0,
-    step: W * 3,
-    data: rgb,
-  };
-  const depth = encodeDepth16(metres, W, H, header);
-  const info: CameraInfo = {
-    header,
-    height: H,
-    width: W,
-    distortion_model: 'plumb_bob',
-    d: new Float64Array(5),
-    k: new Float64Array([FX, 0, W / 2, 0, FX, H / 2, 0, 0, 1]),
-    r: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: new Float64Array([FX, 0, W / 2, 0, 0, FX, H / 2, 0, 0, 0, 1, 0]),
-    binning_x: 0,
-    binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-  };
-  return { color, depth, info };
-}
-
-/**
- * The most complete pipeline available today, end to end on the in-process bus: a test-pattern
- * RGB-D camera → camera_check_node (sync, decode, validate) → /diagnostics, with TF, and one
- * deliberately truncated depth frame to show a fault being reported while the node keeps running.
+ * The most complete pipeline available today, end to end on the in-process bus: the bin-picking
+ * simulator's RGB-D camera (random clutter, seeded) → camera_check_node (sync, decode, validate) →
+ * /diagnostics, with TF, and one deliberately truncated depth frame to show a fault being reported
+ * while the node keeps running. The closed-loop demo (perception + policy) replaces it (issue 6).
  */
 export async function runDemo(o: DemoOptions): Promise<void> {
   const logs: LogRecord[] = [];
@@ -100,26 +41,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const pubColor = cam.createPublisher('sensor_msgs/msg/Image', 'color/image_raw', QOS_SENSOR_DATA);
   const pubDepth = cam.createPublisher('sensor_msgs/msg/Image', 'aligned_depth/image_raw', QOS_SENSOR_DATA);
   const pubInfo = cam.createPublisher('sensor_msgs/msg/CameraInfo', 'color/camera_info', QOS_SENSOR_DATA);
-  const tilt = (10 * Math.PI) / 180;
-  new StaticTransformBroadcaster(cam).send({
-    header: { stamp: cam.clock.now(), frame_id: 'world' },
-    child_frame_id: CAMERA_FRAME,
-    transform: {
-      translation: { x: 0, y: 0, z: 0.7 },
-      // Optical frame looking down at the table (z down), tilted about x.
-      rotation: quaternionFromMatrix([
-        1,
-        0,
-        0,
-        0,
-        -Math.cos(tilt),
-        Math.sin(tilt),
-        0,
-        -Math.sin(tilt),
-        -Math.cos(tilt),
-      ]),
-    },
-  });
+  const sim = await BinPickingSim.random({ count: o.objects, seed: o.seed });
+  // The scene is static between actions: render once (with realism), republish with fresh stamps.
+  const frame = sim.frame();
+  new StaticTransformBroadcaster(cam).send(simCameraTransform(frame, cam.clock.now()));
 
   const viewer = bus.createNode('demo_viewer');
   const tf = new TfListener(viewer);
@@ -137,14 +62,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const started = Date.now();
   for (let seq = 0; seq < frames; seq++) {
     const stamp = secondsToTime(started / 1000 + seq / rateHz);
-    const header = { stamp, frame_id: CAMERA_FRAME };
-    const f = testPatternFrame(seq, o.seed, header);
+    const f = simFrameToMessages(frame, stamp);
     // Depth arrives a few milliseconds after colour, as from a real driver: ApproximateTime pairs them.
-    const depthHeader = {
-      stamp: secondsToTime(started / 1000 + seq / rateHz + 0.004),
-      frame_id: CAMERA_FRAME,
-    };
-    const depth: Image = { ...f.depth, header: depthHeader };
+    const depthStamp = secondsToTime(started / 1000 + seq / rateHz + 0.004);
+    const depth: Image = { ...f.depth, header: { ...f.depth.header, stamp: depthStamp } };
     pubColor.publish(f.color);
     pubInfo.publish(f.info);
     pubDepth.publish(
@@ -157,13 +78,14 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   check.diagnostics?.publish();
   await bus.settle();
 
-  const cameraInWorld = tf.buffer.transformPoint('world', CAMERA_FRAME, { x: 0, y: 0, z: 0 });
+  const cameraInWorld = tf.buffer.transformPoint(SIM_FRAMES.world, SIM_FRAMES.camera, { x: 0, y: 0, z: 0 });
   const status = last?.status.find((s) => s.name.includes('rgbd input'));
   const values = Object.fromEntries((status?.values ?? []).map((kv) => [kv.key, kv.value]));
   o.out(
     `${JSON.stringify(
       {
         frames_published: frames,
+        objects_in_bin: sim.objectsRemaining,
         diagnostics_level: status ? ['OK', 'WARN', 'ERROR', 'STALE'][status.level] : 'none',
         diagnostics_message: status?.message,
         synchronised_sets: Number(values['synchronised sets'] ?? 0),
@@ -178,4 +100,5 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   );
   await check.stop();
   await bus.shutdown();
+  sim.dispose();
 }

@@ -72,10 +72,15 @@ export function buildProgram(
     .command('demo')
     .description('run the package end to end on the in-process bus and print what it publishes')
     .option('--seconds <s>', 'how long to run', (v) => Number(v), 3)
-    .option('--seed <n>', 'random seed', (v) => Number(v), 1)
+    .option('--seed <n>', 'random seed of the simulated clutter', (v) => Number(v), 1)
+    .option('--objects <n>', 'objects dropped into the bin (1-40)', (v) => Number(v), 10)
     .option('--headless', 'no interactive output (progress lines only)', false)
-    .action(async (opts: { seconds: number; seed: number; headless: boolean }) => {
+    .action(async (opts: { seconds: number; seed: number; objects: number; headless: boolean }) => {
       if (!(opts.seconds > 0)) throw new Error(`--seconds must be > 0, got ${opts.seconds}`);
+      if (!Number.isInteger(opts.objects) || opts.objects < 1 || opts.objects > 40) {
+        throw new Error(`--objects must be an integer from 1 to 40, got ${opts.objects}`);
+      }
+      if (!Number.isInteger(opts.seed)) throw new Error(`--seed must be an integer, got ${opts.seed}`);
       await runDemo({ ...opts, out: io.out, rosArgs });
     });
 
