@@ -100,10 +100,19 @@ async function main(): Promise<void> {
     frameMs: a.frameMs + b.frameMs,
   }));
   const perScene = (ms: number): string => (ms / total.scenes).toFixed(1);
+  // Benchmarks print one JSON object (project convention), so runs can be compared by scripts.
   console.log(
-    `${options.width}x${options.height}, ${options.objects} objects, ${total.scenes} scenes, ${workers} thread(s), ` +
-      `realism ${options.realism ? 'on' : 'off'}: ${(total.scenes / wall).toFixed(2)} scenes/s ` +
-      `(per scene: physics ${perScene(total.physicsMs)} ms, frame + labels ${perScene(total.frameMs)} ms)`,
+    JSON.stringify({
+      width: options.width,
+      height: options.height,
+      objects: options.objects,
+      scenes: total.scenes,
+      workers,
+      realism: options.realism,
+      scenes_per_s: +(total.scenes / wall).toFixed(2),
+      physics_ms_per_scene: +perScene(total.physicsMs),
+      frame_and_labels_ms_per_scene: +perScene(total.frameMs),
+    }),
   );
 }
 
