@@ -5,6 +5,7 @@ import { type Bus, type BusChoice, createBus } from '../bus';
 import { PACKAGE_ROOT } from '../msg';
 import { nodeEntry, nodeNames, type RunningNode } from '../nodes';
 import { runDemo } from './demo';
+import { simRender } from './sim-render';
 
 function packageVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
@@ -83,6 +84,38 @@ export function buildProgram(
       if (!Number.isInteger(opts.seed)) throw new Error(`--seed must be an integer, got ${opts.seed}`);
       await runDemo({ ...opts, out: io.out, rosArgs });
     });
+
+  const integer = (name: string, lo: number, hi: number) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < lo || n > hi)
+      throw new Error(`${name} must be an integer from ${lo} to ${hi}, got '${v}'`);
+    return n;
+  };
+  const sim = program.command('sim').description('the bin-picking simulator');
+  sim
+    .command('render')
+    .description(
+      'render one scene and write a contact sheet of every label (RGB, depth, masks, occlusion, suction, CoM)',
+    )
+    .option('--seed <n>', 'random seed', integer('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--objects <n>', 'objects in random clutter (1-40)', integer('--objects', 1, 40), 10)
+    .option('--scenario <file>', 'a scenario file (scenarios/*.yaml) instead of random clutter')
+    .option('--width <px>', 'image width', integer('--width', 32, 1920), 640)
+    .option('--height <px>', 'image height', integer('--height', 24, 1080), 480)
+    .requiredOption('--out <file>', 'PNG file to write')
+    .action(
+      async (opts: {
+        seed: number;
+        objects: number;
+        scenario?: string;
+        width: number;
+        height: number;
+        out: string;
+      }) => {
+        const r = await simRender(opts);
+        io.out(`wrote ${r.file} (${r.objects} objects)\n`);
+      },
+    );
 
   return program;
 }

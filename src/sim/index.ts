@@ -66,3 +66,4 @@ export {
   type SimOptions,
 } from './sim';
 export { DEFAULT_SEAL_MODEL, type SealFailure, type SealModel, sealScoreAt } from './suction';
+export { contactSheet } from './contact-sheet';
