@@ -1,7 +1,9 @@
 // Importing a node's folder registers it with `grasp-perception run`.
 import './camera-check';
+import './sim';
 
 export * from './registry';
 export * from './diagnostics';
 export * from './rgbd-input';
 export * from './camera-check';
+export * from './sim';

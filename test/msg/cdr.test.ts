@@ -27,15 +27,18 @@ const ownInterfaces = [
 ];
 
 describe('CDR round trip', () => {
-  it('covers all six interfaces of msg/ and srv/', () => {
+  it('covers every interface of msg/ and srv/', () => {
     expect(ownInterfaces.sort()).toEqual([
       'grasp_perception/msg/ObjectInstance',
       'grasp_perception/msg/ObjectInstanceArray',
       'grasp_perception/msg/PushGraspAction',
+      'grasp_perception/msg/SimStatus',
       'grasp_perception/msg/SuctionGrasp',
       'grasp_perception/msg/SuctionGraspArray',
       'grasp_perception/srv/DetectGrasps_Request',
       'grasp_perception/srv/DetectGrasps_Response',
+      'grasp_perception/srv/ResetSim_Request',
+      'grasp_perception/srv/ResetSim_Response',
     ]);
   });
 

@@ -144,6 +144,37 @@ export const PushGraspActionConstants = {
   GRASP: 1,
 } as const;
 
+/** grasp_perception/srv/ResetSim_Request */
+export interface ResetSimRequest {
+  scenario: string;
+  seed: number;
+  objects: number;
+}
+
+/** grasp_perception/srv/ResetSim_Response */
+export interface ResetSimResponse {
+  success: boolean;
+  message: string;
+  objects_remaining: number;
+}
+
+/** grasp_perception/msg/SimStatus */
+export interface SimStatus {
+  header: Header;
+  objects_remaining: number;
+  actions_executed: number;
+  last_action_type: number;
+  last_action_success: boolean;
+  last_action_outcome: string;
+  scene_changed: boolean;
+  scenario: string;
+  seed: number;
+}
+
+export const SimStatusConstants = {
+  NONE: 255,
+} as const;
+
 /** grasp_perception/msg/SuctionGrasp */
 export interface SuctionGrasp {
   pose: Pose;
@@ -303,6 +334,9 @@ export interface MessageTypeMap {
   'grasp_perception/msg/ObjectInstance': ObjectInstance;
   'grasp_perception/msg/ObjectInstanceArray': ObjectInstanceArray;
   'grasp_perception/msg/PushGraspAction': PushGraspAction;
+  'grasp_perception/srv/ResetSim_Request': ResetSimRequest;
+  'grasp_perception/srv/ResetSim_Response': ResetSimResponse;
+  'grasp_perception/msg/SimStatus': SimStatus;
   'grasp_perception/msg/SuctionGrasp': SuctionGrasp;
   'grasp_perception/msg/SuctionGraspArray': SuctionGraspArray;
   'rosgraph_msgs/msg/Clock': Clock;
@@ -322,6 +356,7 @@ export interface MessageTypeMap {
 /** Canonical ROS 2 service type name → request and response types. */
 export interface ServiceTypeMap {
   'grasp_perception/srv/DetectGrasps': { request: DetectGraspsRequest; response: DetectGraspsResponse };
+  'grasp_perception/srv/ResetSim': { request: ResetSimRequest; response: ResetSimResponse };
 }
 
 export type MessageTypeName = keyof MessageTypeMap;
