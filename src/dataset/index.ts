@@ -1,0 +1,4 @@
+export * from './format';
+export * from './rle';
+export * from './writer';
+export * from './reader';
