@@ -71,28 +71,26 @@ export function buildProgram(
       for (const name of nodeNames()) io.out(`${name}\t${nodeEntry(name).description}\n`);
     });
 
-  program
-    .command('demo')
-    .description('run the package end to end on the in-process bus and print what it publishes')
-    .option('--seconds <s>', 'how long to run', (v) => Number(v), 3)
-    .option('--seed <n>', 'random seed of the simulated clutter', (v) => Number(v), 1)
-    .option('--objects <n>', 'objects dropped into the bin (1-40)', (v) => Number(v), 10)
-    .option('--headless', 'no interactive output (progress lines only)', false)
-    .action(async (opts: { seconds: number; seed: number; objects: number; headless: boolean }) => {
-      if (!(opts.seconds > 0)) throw new Error(`--seconds must be > 0, got ${opts.seconds}`);
-      if (!Number.isInteger(opts.objects) || opts.objects < 1 || opts.objects > 40) {
-        throw new Error(`--objects must be an integer from 1 to 40, got ${opts.objects}`);
-      }
-      if (!Number.isInteger(opts.seed)) throw new Error(`--seed must be an integer, got ${opts.seed}`);
-      await runDemo({ ...opts, out: io.out, rosArgs });
-    });
-
+  /** Option parser: an integer in [lo, hi], else one readable error naming the option. */
   const integer = (name: string, lo: number, hi: number) => (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < lo || n > hi)
       throw new Error(`${name} must be an integer from ${lo} to ${hi}, got '${v}'`);
     return n;
   };
+
+  program
+    .command('demo')
+    .description('run the package end to end on the in-process bus and print what it publishes')
+    .option('--seconds <s>', 'how long to run', (v) => Number(v), 3)
+    .option('--seed <n>', 'random seed of the simulated clutter', integer('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--objects <n>', 'objects dropped into the bin (1-40)', integer('--objects', 1, 40), 10)
+    .option('--headless', 'no interactive output (progress lines only)', false)
+    .action(async (opts: { seconds: number; seed: number; objects: number; headless: boolean }) => {
+      if (!(opts.seconds > 0)) throw new Error(`--seconds must be > 0, got ${opts.seconds}`);
+      await runDemo({ ...opts, out: io.out, rosArgs });
+    });
+
   const sim = program.command('sim').description('the bin-picking simulator');
   sim
     .command('render')

@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeDepth16, encodePng } from '../image';
 import { type Header } from '../msg';
-import { BinPickingSim, deriveSeed, Rng, SEMANTIC_CLASSES, type SimFrame } from '../sim';
-import { type CroppedMask } from '../sim';
+import { BinPickingSim, type CroppedMask, deriveSeed, Rng, SEMANTIC_CLASSES, type SimFrame } from '../sim';
 import {
   type Annotation,
   type AnnotationsFile,

@@ -166,3 +166,28 @@ export function project(
 ): { u: number; v: number } {
   return { u: (p.x * model.fx) / p.z + model.cx, v: (p.y * model.fy) / p.z + model.cy };
 }
+
+/**
+ * The CameraInfo a driver publishes for a pinhole model (R = identity, P = [K | 0]); the inverse of
+ * cameraModelFromInfo for unbinned, full-frame cameras.
+ */
+export function cameraInfoFromModel(
+  model: Pick<CameraModel, 'width' | 'height' | 'fx' | 'fy' | 'cx' | 'cy'> &
+    Partial<Pick<CameraModel, 'distortionModel' | 'd'>>,
+  header: CameraInfo['header'],
+): CameraInfo {
+  const { width, height, fx, fy, cx, cy } = model;
+  return {
+    header,
+    height,
+    width,
+    distortion_model: model.distortionModel ?? 'plumb_bob',
+    d: new Float64Array(model.d ?? [0, 0, 0, 0, 0]),
+    k: new Float64Array([fx, 0, cx, 0, fy, cy, 0, 0, 1]),
+    r: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
+    p: new Float64Array([fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0]),
+    binning_x: 0,
+    binning_y: 0,
+    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+  };
+}

@@ -192,18 +192,15 @@ export class MessageRegistry {
             : `${type}${arr} ${f.name}`;
         })
         .join('\n');
-    const timeDeps = ['builtin_interfaces/Time', 'builtin_interfaces/Duration'].filter((t) =>
-      deps
-        .concat(first)
-        .some((d) =>
-          d.definitions.some(
-            (f) =>
-              !f.isConstant &&
-              (f.type === 'time' || f.type === 'duration') &&
-              t.endsWith(f.type === 'time' ? 'Time' : 'Duration'),
-          ),
-        ),
+    const used = new Set(
+      [first, ...deps].flatMap((d) => d.definitions.filter((f) => !f.isConstant).map((f) => f.type)),
     );
+    const timeDeps = [
+      ['time', 'builtin_interfaces/Time'],
+      ['duration', 'builtin_interfaces/Duration'],
+    ]
+      .filter(([builtin]) => used.has(builtin))
+      .map(([, name]) => name);
     const sections = [body(first)];
     for (const dep of deps) sections.push(`MSG: ${dep.name}\n${body(dep)}`);
     for (const t of timeDeps) sections.push(`MSG: ${t}\nint32 sec\nuint32 nanosec`);

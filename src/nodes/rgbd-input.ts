@@ -8,7 +8,7 @@ import {
   validateColorImage,
 } from '../image';
 import { type CameraInfo, type Header, type Image } from '../msg';
-import { ApproximateTimeSynchronizer } from '../sync';
+import { createRgbdSynchronizer, RGBD_INPUT, type RgbdSynchronizer } from '../sync';
 
 /** One synchronised, decoded and validated RGB-D frame. */
 export interface RgbdFrame {
@@ -78,7 +78,7 @@ export function decodeRgbdFrame(color: Image, depthMsg: Image, info: CameraInfo)
  */
 export class RgbdInput {
   private readonly subs: Subscription[];
-  private readonly sync: ApproximateTimeSynchronizer<[Image, Image, CameraInfo]>;
+  private readonly sync: RgbdSynchronizer;
 
   constructor(
     node: BusNode,
@@ -86,8 +86,8 @@ export class RgbdInput {
     onFrame: (frame: RgbdFrame) => void,
     onFault: (fault: RgbdFault) => void,
   ) {
-    this.sync = new ApproximateTimeSynchronizer<[Image, Image, CameraInfo]>(
-      { inputs: 3, queueSize: options.queueSize, maxIntervalSec: options.maxIntervalSec },
+    this.sync = createRgbdSynchronizer(
+      { queueSize: options.queueSize, maxIntervalSec: options.maxIntervalSec },
       (color, depth, info) => {
         const r = decodeRgbdFrame(color, depth, info);
         if ('stream' in r) onFault(r);
@@ -96,13 +96,13 @@ export class RgbdInput {
     );
     this.subs = [
       node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.color, options.qos, (m) =>
-        this.sync.add(0, m),
+        this.sync.add(RGBD_INPUT.color, m),
       ),
       node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.depth, options.qos, (m) =>
-        this.sync.add(1, m),
+        this.sync.add(RGBD_INPUT.depth, m),
       ),
       node.createSubscription('sensor_msgs/msg/CameraInfo', RGBD_TOPICS.info, options.qos, (m) =>
-        this.sync.add(2, m),
+        this.sync.add(RGBD_INPUT.cameraInfo, m),
       ),
     ];
   }

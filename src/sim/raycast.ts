@@ -406,6 +406,32 @@ export class RayCaster {
   }
 }
 
+/** Whether primitive i's bounding sphere comes within `margin` of the segment a … a + dir·length (dir unit). */
+export function primitiveNearSegment(
+  d: Float64Array,
+  i: number,
+  ax: number,
+  ay: number,
+  az: number,
+  dx: number,
+  dy: number,
+  dz: number,
+  length: number,
+  margin: number,
+): boolean {
+  const o = i * PRIMITIVE_STRIDE;
+  const cx = d[o + F_POS] - ax;
+  const cy = d[o + F_POS + 1] - ay;
+  const cz = d[o + F_POS + 2] - az;
+  let s = cx * dx + cy * dy + cz * dz;
+  s = s < 0 ? 0 : s > length ? length : s;
+  const ex = cx - s * dx;
+  const ey = cy - s * dy;
+  const ez = cz - s * dz;
+  const reach = d[o + F_RADIUS] + margin;
+  return ex * ex + ey * ey + ez * ez <= reach * reach;
+}
+
 /**
  * Indices of primitives whose bounding sphere comes within `margin` of the segment from a to
  * a + dir·length (dir unit), written to `out`; returns how many.
@@ -422,20 +448,9 @@ export function primitivesNearSegment(
   margin: number,
   out: Int32Array,
 ): number {
-  const d = set.data;
   let n = 0;
   for (let i = 0; i < set.count; i++) {
-    const o = i * PRIMITIVE_STRIDE;
-    const cx = d[o + F_POS] - ax;
-    const cy = d[o + F_POS + 1] - ay;
-    const cz = d[o + F_POS + 2] - az;
-    let s = cx * dx + cy * dy + cz * dz;
-    s = s < 0 ? 0 : s > length ? length : s;
-    const ex = cx - s * dx;
-    const ey = cy - s * dy;
-    const ez = cz - s * dz;
-    const reach = d[o + F_RADIUS] + margin;
-    if (ex * ex + ey * ey + ez * ez <= reach * reach) out[n++] = i;
+    if (primitiveNearSegment(set.data, i, ax, ay, az, dx, dy, dz, length, margin)) out[n++] = i;
   }
   return n;
 }

@@ -15,11 +15,11 @@ import {
   F_OBJECT,
   F_PARAMS,
   F_POS,
-  F_RADIUS,
   F_ROT,
   FLOOR_PRIMITIVE,
   intersectLocal,
   PRIMITIVE_STRIDE,
+  primitiveNearSegment,
   primitivesNearSegment,
   type PrimitiveSet,
 } from './raycast';
@@ -206,17 +206,7 @@ export class SealTester {
       if (i === FLOOR_PRIMITIVE || (i >= first && i < last)) continue;
       // Only primitives whose bounding sphere reaches this trial's corridor (radius r around the
       // segment base … base + a·tMax) can come first.
-      const o = i * PRIMITIVE_STRIDE;
-      const qx = data[o + F_POS] - bx;
-      const qy = data[o + F_POS + 1] - by;
-      const qz = data[o + F_POS + 2] - bz;
-      let along = qx * ax + qy * ay + qz * az;
-      along = along < 0 ? 0 : along > tMax ? tMax : along;
-      const ex = qx - along * ax;
-      const ey = qy - along * ay;
-      const ez = qz - along * az;
-      const reachOf = data[o + F_RADIUS] + cup;
-      if (ex * ex + ey * ey + ez * ez > reachOf * reachOf) continue;
+      if (!primitiveNearSegment(data, i, bx, by, bz, ax, ay, az, tMax, cup)) continue;
       this.localFrame(count++, i, bx, by, bz, ux, uy, uz, vx, vy, vz, ax, ay, az);
     }
     let tLo = Infinity;

@@ -1,4 +1,4 @@
-import { ENCODINGS, HOST_IS_BIG_ENDIAN, ImageFormatError } from '../../src/image';
+import { cameraInfoFromModel, ENCODINGS, HOST_IS_BIG_ENDIAN, ImageFormatError } from '../../src/image';
 import { type CameraInfo, type Header, type Image } from '../../src/msg';
 
 export const header: Header = { stamp: { sec: 1, nanosec: 2 }, frame_id: 'camera_color_optical_frame' };
@@ -63,20 +63,16 @@ export function f32Bytes(values: number[]): Uint8Array {
 }
 
 export function cameraInfo(over: Partial<CameraInfo> = {}): CameraInfo {
-  return {
-    header,
-    height: 480,
+  const model = {
     width: 640,
-    distortion_model: 'plumb_bob',
-    d: new Float64Array([0.1, -0.2, 0.001, 0.002, 0.05]),
-    k: new Float64Array([615, 0, 320, 0, 616, 240, 0, 0, 1]),
-    r: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: new Float64Array([615, 0, 320, 0, 0, 616, 240, 0, 0, 0, 1, 0]),
-    binning_x: 0,
-    binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-    ...over,
+    height: 480,
+    fx: 615,
+    fy: 616,
+    cx: 320,
+    cy: 240,
+    d: [0.1, -0.2, 0.001, 0.002, 0.05],
   };
+  return { ...cameraInfoFromModel(model, header), ...over };
 }
 
 /** The error a call throws ('no error' when it returns), for table tests. */

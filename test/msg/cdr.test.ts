@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cameraInfoFromModel } from '../../src/image';
 import { generateInterfacesSource, GENERATED_FILE } from '../../src/msg/codegen';
 import {
-  type CameraInfo,
   type Image,
   MessageCodecError,
   MessageRegistry,
@@ -72,19 +72,10 @@ describe('CDR round trip', () => {
   });
 
   it('CameraInfo keeps its fixed-size K, R, P and variable D', () => {
-    const info: CameraInfo = {
-      header: { stamp: { sec: 1, nanosec: 2 }, frame_id: 'cam' },
-      height: 480,
-      width: 640,
-      distortion_model: 'plumb_bob',
-      d: new Float64Array([0.1, -0.2, 0.001, 0.002, 0]),
-      k: new Float64Array([615, 0, 320, 0, 615, 240, 0, 0, 1]),
-      r: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-      p: new Float64Array([615, 0, 320, 0, 0, 615, 240, 0, 0, 0, 1, 0]),
-      binning_x: 0,
-      binning_y: 0,
-      roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-    };
+    const info = cameraInfoFromModel(
+      { width: 640, height: 480, fx: 615, fy: 615, cx: 320, cy: 240, d: [0.1, -0.2, 0.001, 0.002, 0] },
+      { stamp: { sec: 1, nanosec: 2 }, frame_id: 'cam' },
+    );
     expect(
       registry.deserialize(
         'sensor_msgs/msg/CameraInfo',

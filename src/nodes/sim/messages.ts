@@ -1,4 +1,4 @@
-import { encodeDepth16 } from '../../image';
+import { cameraInfoFromModel, encodeDepth16 } from '../../image';
 import { type CameraInfo, type Header, type Image, type Time, type TransformStamped } from '../../msg';
 import { type SimFrame } from '../../sim';
 
@@ -23,19 +23,7 @@ export function simFrameToMessages(
   return {
     color: { header, height, width, encoding: 'rgb8', is_bigendian: 0, step: width * 3, data: frame.rgb },
     depth: encodeDepth16(frame.depth, width, height, header),
-    info: {
-      header,
-      height,
-      width,
-      distortion_model: 'plumb_bob',
-      d: new Float64Array(5),
-      k: new Float64Array([fx, 0, cx, 0, fy, cy, 0, 0, 1]),
-      r: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-      p: new Float64Array([fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0]),
-      binning_x: 0,
-      binning_y: 0,
-      roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-    },
+    info: cameraInfoFromModel({ width, height, fx, fy, cx, cy }, header),
   };
 }
 
