@@ -1,10 +1,10 @@
-/** Tests are transpiled by ts-jest without type checking (fast); `npm run typecheck` checks types. */
+/** Tests are transpiled file by file (ts-jest, no type checking: fast); `npm run typecheck` checks types. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }],
   },
   testTimeout: 30000,
 };
