@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from '../msg';
 import { nodeEntry, nodeNames, type RunningNode } from '../nodes';
 import { runDemo } from './demo';
 import { simRender } from './sim-render';
+import { registerModelCommands } from './models';
 import { parseSplit, writeDataset } from '../dataset';
 import { SingleBar } from 'cli-progress';
 
@@ -158,6 +159,8 @@ export function buildProgram(
         }
       },
     );
+
+  registerModelCommands(program, io, integer);
 
   return program;
 }

@@ -1,0 +1,103 @@
+// CLI commands around the models: eval (perception, segmentation), calibrate (int8) and results.
+import { type Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { calibrate } from '../models/calibrate';
+import { evaluatePerception } from '../eval/perception';
+import { writeResults } from '../eval/results';
+import { evaluateSegmentation } from '../eval/segmentation';
+
+type Io = { out: (s: string) => void; err: (s: string) => void };
+type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
+
+/** A progress bar on stderr that stays quiet when --json output is being captured from a non-TTY. */
+function progress(label: string): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar({ format: `${label} |{bar}| {value}/{total}`, stream: process.stderr });
+  let started = false;
+  return {
+    update: (done, total) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+function metricsText(metrics: Record<string, unknown>): string {
+  return Object.entries(metrics)
+    .map(([k, v]) => `${k}: ${typeof v === 'number' ? +v.toFixed(4) : JSON.stringify(v)}`)
+    .join('\n');
+}
+
+export function registerModelCommands(program: Command, io: Io, integer: IntegerOption): void {
+  const evalCmd = program
+    .command('eval')
+    .description('evaluate a model on a dataset (its test split, or all of it)');
+  for (const task of ['perception', 'segmentation'] as const) {
+    evalCmd
+      .command(task)
+      .description(`evaluate a ${task} model through the nodes' own preprocess and decode stages`)
+      .requiredOption('--model <manifest>', 'model manifest, e.g. models/fast_graspnext.json')
+      .requiredOption('--data <dir>', 'a directory written by `grasp-perception dataset`')
+      .option('--json', 'print one JSON object', false)
+      .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
+      .option('--limit <n>', 'evaluate the first N scenes only', integer('--limit', 1, 1_000_000))
+      .action(async (o: { model: string; data: string; json: boolean; threads: number; limit?: number }) => {
+        const bar = progress(`eval ${task}`);
+        const run = task === 'perception' ? evaluatePerception : evaluateSegmentation;
+        try {
+          const metrics = await run(o.model, o.data, {
+            threads: o.threads,
+            limit: o.limit,
+            onProgress: bar.update,
+          });
+          bar.stop();
+          io.out(
+            o.json
+              ? `${JSON.stringify(metrics)}\n`
+              : `${metricsText(metrics as unknown as Record<string, unknown>)}\n`,
+          );
+        } finally {
+          bar.stop();
+        }
+      });
+  }
+
+  program
+    .command('calibrate')
+    .description('measure activation ranges for int8 quantization (used by training/quantize.py)')
+    .requiredOption('--model <manifest>', 'fp32 model manifest')
+    .requiredOption('--onnx <file>', 'calibration copy of the model (quantize.py prepare)')
+    .requiredOption('--tensors <file>', 'tensor list (quantize.py prepare)')
+    .requiredOption('--data <dir>', 'dataset directory (its training split is used)')
+    .requiredOption('--out <file>', 'ranges JSON to write')
+    .option('--images <n>', 'calibration scenes', integer('--images', 1, 100_000), 64)
+    .action(
+      async (o: {
+        model: string;
+        onnx: string;
+        tensors: string;
+        data: string;
+        out: string;
+        images: number;
+      }) => {
+        const r = await calibrate({ ...o, manifest: o.model });
+        io.out(`${JSON.stringify({ out: o.out, ...r })}\n`);
+      },
+    );
+
+  program
+    .command('results')
+    .description('evaluate every shipped model side by side and regenerate models/RESULTS.md')
+    .option('--models <dir>', 'directory of model manifests', 'models')
+    .requiredOption('--data <dir>', 'dataset directory (held-out test split)')
+    .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
+    .option('--limit <n>', 'evaluate the first N scenes only', integer('--limit', 1, 1_000_000))
+    .action(async (o: { models: string; data: string; threads: number; limit?: number }) => {
+      const r = await writeResults({ ...o, onModel: (name) => io.err(`results: evaluating ${name}\n`) });
+      io.out(`${JSON.stringify({ file: r.file, perception: r.perception, segmentation: r.segmentation })}\n`);
+    });
+}

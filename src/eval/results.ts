@@ -1,0 +1,139 @@
+// models/RESULTS.md: every shipped model evaluated side by side in one run on this machine (same input
+// size, same thread count), and each manifest's `metrics` refreshed with what was measured.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadManifest } from '../models/manifest';
+import { evaluatePerception, type PerceptionMetrics } from './perception';
+import { evaluateSegmentation, type SegmentationMetrics } from './segmentation';
+
+export const PERCEPTION_MODELS = [
+  'resnet_graspnext',
+  'efficientnet_graspnext',
+  'mobilenet_graspnext',
+  'fast_graspnext',
+  'resnet_graspnext_int8',
+  'fast_graspnext_int8',
+] as const;
+export const SEGMENTATION_MODELS = ['lraspp', 'attendseg', 'attendseg_int8'] as const;
+
+export interface ResultsOptions {
+  models: string;
+  data: string;
+  threads?: number;
+  limit?: number;
+  onModel?: (name: string) => void;
+}
+
+const pct = (v: number) => (Number.isNaN(v) ? 'n/a' : (100 * v).toFixed(1));
+const ms = (v: number) => v.toFixed(2);
+const mb = (b: number) => (b / 1e6).toFixed(2);
+
+function updateManifestMetrics(file: string, metrics: object): void {
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  raw.metrics = metrics;
+  fs.writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
+}
+
+function trainingLine(file: string): string {
+  const t = loadManifest(file, { verifyModel: false }).manifest.training;
+  return `${String(t.samples)} samples, ${String(t.wall_s)} s`;
+}
+
+export async function writeResults(
+  o: ResultsOptions,
+): Promise<{ file: string; perception: PerceptionMetrics[]; segmentation: SegmentationMetrics[] }> {
+  const manifest = (name: string) => path.join(o.models, `${name}.json`);
+  const perception: PerceptionMetrics[] = [];
+  for (const name of PERCEPTION_MODELS.filter((n) => fs.existsSync(manifest(n)))) {
+    o.onModel?.(name);
+    perception.push(await evaluatePerception(manifest(name), o.data, { threads: o.threads, limit: o.limit }));
+  }
+  const segmentation: SegmentationMetrics[] = [];
+  for (const name of SEGMENTATION_MODELS.filter((n) => fs.existsSync(manifest(n)))) {
+    o.onModel?.(name);
+    segmentation.push(
+      await evaluateSegmentation(manifest(name), o.data, { threads: o.threads, limit: o.limit }),
+    );
+  }
+  const measured = new Date().toISOString().slice(0, 10);
+  for (const r of [...perception, ...segmentation]) {
+    updateManifestMetrics(manifest(r.model), { ...r, data: o.data, measured });
+  }
+  const mobile = perception.find((r) => r.model === 'mobilenet_graspnext');
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines: string[] = [
+    '# Results',
+    '',
+    `Regenerate with \`grasp-perception results --models models --data DIR\` (DIR from the pipeline: see`,
+    'docs/models.md). Every number below was measured in one run of that command; latency is onnxruntime-node',
+    `inference (batch 1, ${String(o.threads ?? 2)} intra-op threads, CPU execution provider) on ${cpu}, ${String(os.cpus().length)} cores.`,
+    `Held-out split: ${perception[0]?.split ?? segmentation[0]?.split ?? '?'} (${String(perception[0]?.images ?? segmentation[0]?.images ?? 0)} scenes). APs are COCO-style over IoU 0.50:0.95, class-agnostic, in %.`,
+    '',
+    '## Table 1: multi-task grasp perception',
+    '',
+    '| model | latency p50 ms | p90 ms | amodal bbox AP | visible mask AP | amodal mask AP | occlusion acc. | CoM AP | suction MSE | params | GFLOPs | file MB | training |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...perception.map(
+      (r) =>
+        `| ${r.model} | ${ms(r.latency_ms_p50)} | ${ms(r.latency_ms_p90)} | ${pct(r.amodal_bbox_ap)} | ${pct(r.visible_mask_ap)} | ${pct(r.amodal_mask_ap)} | ${pct(r.occlusion_accuracy)} | ${pct(r.com_ap)} | ${r.suction_mse.toFixed(4)} | ${(r.params / 1e6).toFixed(3)} M | ${r.gflops.toFixed(3)} | ${mb(r.size_bytes)} | ${trainingLine(manifest(r.model))} |`,
+    ),
+    '',
+  ];
+  if (mobile) {
+    lines.push('Ratios to the MobileNetV3 baseline (same run):', '');
+    lines.push('| model | latency | GFLOPs | params |', '|---|---|---|---|');
+    for (const r of perception) {
+      lines.push(
+        `| ${r.model} | ${(mobile.latency_ms_p50 / r.latency_ms_p50).toFixed(2)}x faster | ${(mobile.gflops / r.gflops).toFixed(2)}x fewer | ${(mobile.params / r.params).toFixed(2)}x fewer |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(
+    '## AttendSeg-style segmentation',
+    '',
+    '| model | params | file MB | mIoU | pixel accuracy | latency p50 ms | p90 ms | GFLOPs | training |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...segmentation.map(
+      (r) =>
+        `| ${r.model} | ${(r.params / 1e6).toFixed(3)} M | ${mb(r.size_bytes)} | ${pct(r.miou)} | ${pct(r.pixel_accuracy)} | ${ms(r.latency_ms_p50)} | ${ms(r.latency_ms_p90)} | ${r.gflops.toFixed(3)} | ${trainingLine(manifest(r.model))} |`,
+    ),
+    '',
+  );
+  const int8Pairs = [
+    ['resnet_graspnext', 'resnet_graspnext_int8'],
+    ['fast_graspnext', 'fast_graspnext_int8'],
+    ['attendseg', 'attendseg_int8'],
+  ] as const;
+  const all = [...perception, ...segmentation] as unknown as Record<string, number | string>[];
+  const find = (name: string) => all.find((r) => r.model === name);
+  const pairs = int8Pairs.filter(([a, b]) => find(a) && find(b));
+  if (pairs.length > 0) {
+    lines.push(
+      '## int8 vs fp32 (same run)',
+      '',
+      'Task metrics in points (%); the largest change is over every metric of the table above.',
+      '',
+      '| model | fp32 p50 ms | int8 p50 ms | speed-up | fp32 MB | int8 MB | main metric fp32 → int8 | largest change |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const [a, b] of pairs) {
+      const fa = find(a)!;
+      const fb = find(b)!;
+      const keys =
+        'miou' in fa
+          ? ['miou', 'pixel_accuracy']
+          : ['amodal_bbox_ap', 'visible_mask_ap', 'amodal_mask_ap', 'occlusion_accuracy', 'com_ap'];
+      const main = keys[0];
+      const change = Math.max(...keys.map((k) => Math.abs(Number(fb[k]) - Number(fa[k]))));
+      lines.push(
+        `| ${a} | ${ms(Number(fa.latency_ms_p50))} | ${ms(Number(fb.latency_ms_p50))} | ${(Number(fa.latency_ms_p50) / Number(fb.latency_ms_p50)).toFixed(2)}x | ${mb(Number(fa.size_bytes))} | ${mb(Number(fb.size_bytes))} | ${main} ${pct(Number(fa[main]))} → ${pct(Number(fb[main]))} | ${(100 * change).toFixed(2)} |`,
+      );
+    }
+    lines.push('');
+  }
+  const file = path.join(o.models, 'RESULTS.md');
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return { file, perception, segmentation };
+}

@@ -1,0 +1,55 @@
+// Activation ranges for static int8 quantization, measured in the runtime that will run the model
+// (training/quantize.py has no Python onnxruntime here). Inputs come from the training split through
+// the same preprocess stage the nodes use, so the ranges match deployment.
+import * as fs from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { loadScene, openDataset } from '../dataset';
+import { modelInput } from '../perception/preprocess';
+import { loadManifest } from './manifest';
+
+export interface CalibrationOptions {
+  manifest: string;
+  /** The model copy with every tensor to calibrate exposed as an output (quantize.py prepare). */
+  onnx: string;
+  /** JSON {tensors: string[]} written by quantize.py prepare. */
+  tensors: string;
+  data: string;
+  images: number;
+  out: string;
+  threads?: number;
+}
+
+/** Per-tensor [min, max] over `images` training scenes (spread evenly over the split). */
+export async function calibrate(o: CalibrationOptions): Promise<{ tensors: number; images: number }> {
+  const { manifest: m } = loadManifest(o.manifest, { verifyModel: false });
+  const tensors = (JSON.parse(fs.readFileSync(o.tensors, 'utf8')) as { tensors: string[] }).tensors;
+  const ds = openDataset(o.data);
+  const split = ds.splits.train.images.length > 0 ? ds.splits.train : ds.splits.test;
+  const n = Math.min(o.images, split.images.length);
+  if (n === 0) throw new Error(`${o.data}: no scenes to calibrate on`);
+  const session = await ort.InferenceSession.create(o.onnx, { intraOpNumThreads: o.threads ?? 2 });
+  const missing = tensors.filter((t) => !session.outputNames.includes(t));
+  if (missing.length > 0) throw new Error(`${o.onnx}: does not expose ${missing[0]} (run quantize.py prepare again)`);
+  const ranges: Record<string, [number, number]> = Object.fromEntries(tensors.map((t) => [t, [Infinity, -Infinity]]));
+  const [, , height, width] = m.input.shape;
+  try {
+    for (let i = 0; i < n; i++) {
+      const image = split.images[Math.floor((i * split.images.length) / n)];
+      const scene = loadScene(ds, image, []);
+      const input = modelInput(m, { width, height, rgb: scene.rgb, depth: scene.depth });
+      const res = await session.run({ [m.input.name]: new ort.Tensor('float32', input, [...m.input.shape]) }, tensors);
+      for (const t of tensors) {
+        const data = res[t].data as Float32Array;
+        const r = ranges[t];
+        for (const v of data) {
+          if (v < r[0]) r[0] = v;
+          if (v > r[1]) r[1] = v;
+        }
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  fs.writeFileSync(o.out, `${JSON.stringify({ method: 'min-max', images: n, ranges }, null, 1)}\n`);
+  return { tensors: tensors.length, images: n };
+}

@@ -1,0 +1,143 @@
+// The model manifest: the one contract between the training export (training/export.py writes it)
+// and the runtime (this schema reads it). Fields are described in docs/models.md.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+export const MANIFEST_VERSION = 1;
+
+const outputSchema = z.object({
+  name: z.string().min(1),
+  shape: z.array(z.number().int().positive()),
+  meaning: z.string(),
+});
+
+export const decodingSchema = z.object({
+  stride: z.number().int().positive(),
+  proto_stride: z.number().int().positive(),
+  num_prototypes: z.number().int().positive(),
+  peak_kernel: z.number().int().positive(),
+  score_threshold: z.number().min(0).max(1),
+  nms_iou: z.number().min(0).max(1),
+  max_instances: z.number().int().positive(),
+  mask_threshold: z.number().min(0).max(1),
+  occlusion_threshold: z.number().min(0).max(1),
+  com_threshold: z.number().min(0).max(1),
+  min_visible_pixels: z.number().int().nonnegative(),
+});
+export type DecodingParams = z.infer<typeof decodingSchema>;
+
+export const manifestSchema = z.object({
+  format_version: z.literal(MANIFEST_VERSION),
+  name: z.string().min(1),
+  task: z.enum(['perception', 'segmentation']),
+  architecture: z.string(),
+  description: z.string(),
+  model_file: z.string().min(1),
+  file_bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  precision: z.enum(['fp32', 'int8']),
+  weights_storage: z.enum(['fp32', 'fp16', 'int8']),
+  opset: z.number().int(),
+  input: z.object({
+    name: z.string().min(1),
+    shape: z.tuple([z.literal(1), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+    layout: z.literal('NCHW'),
+    channels: z.array(z.enum(['red', 'green', 'blue', 'depth'])).min(3),
+    mean: z.array(z.number()),
+    std: z.array(z.number().positive()),
+    depth_unit: z.literal('m'),
+    invalid_depth: z.string(),
+    resize: z.object({ color: z.enum(['bilinear']), depth: z.enum(['nearest']) }),
+  }),
+  outputs: z.array(outputSchema).min(1),
+  classes: z.array(z.object({ id: z.number().int().nonnegative(), name: z.string() })),
+  complexity: z.object({
+    params: z.number().int().positive(),
+    macs: z.number().int().positive(),
+    gflops: z.number().nonnegative(),
+    flops_convention: z.string(),
+  }),
+  training: z.record(z.string(), z.unknown()),
+  quantization: z.record(z.string(), z.unknown()).optional(),
+  decoding: decodingSchema.optional(),
+  metrics: z.record(z.string(), z.unknown()),
+});
+export type ModelManifest = z.infer<typeof manifestSchema>;
+
+export class ModelManifestError extends Error {
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'ModelManifestError';
+  }
+}
+
+export interface LoadedManifest {
+  readonly file: string;
+  readonly manifest: ModelManifest;
+  /** Absolute path of the .onnx file (model_file, relative to the manifest). */
+  readonly modelPath: string;
+}
+
+/**
+ * Reads and checks a manifest and the model file it names (present, same size and sha256), so a
+ * missing, truncated or swapped model stops a node at start with one clear line.
+ */
+export function loadManifest(file: string, options: { verifyModel?: boolean } = {}): LoadedManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ModelManifestError(
+      file,
+      code === 'ENOENT' ? 'model manifest not found' : `not a JSON model manifest (${(err as Error).message})`,
+    );
+  }
+  const r = manifestSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new ModelManifestError(file, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const manifest = r.data;
+  const channels = manifest.input.shape[1];
+  if (manifest.input.channels.length !== channels) {
+    throw new ModelManifestError(file, `input.channels lists ${manifest.input.channels.length}, shape has ${channels}`);
+  }
+  if (manifest.input.mean.length !== channels || manifest.input.std.length !== channels) {
+    throw new ModelManifestError(file, `input.mean and input.std need ${channels} values`);
+  }
+  if (manifest.task === 'perception' && !manifest.decoding) {
+    throw new ModelManifestError(file, 'a perception model needs a decoding section');
+  }
+  const modelPath = path.resolve(path.dirname(file), manifest.model_file);
+  if (options.verifyModel !== false) verifyModelFile(file, manifest, modelPath);
+  return { file, manifest, modelPath };
+}
+
+function verifyModelFile(file: string, manifest: ModelManifest, modelPath: string): void {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(modelPath);
+  } catch {
+    throw new ModelManifestError(file, `model file ${modelPath} not found`);
+  }
+  if (bytes.length !== manifest.file_bytes) {
+    throw new ModelManifestError(
+      file,
+      `model file ${modelPath} has ${bytes.length} bytes, the manifest says ${manifest.file_bytes} (corrupt or replaced)`,
+    );
+  }
+  const sha = crypto.createHash('sha256').update(bytes).digest('hex');
+  if (sha !== manifest.sha256) {
+    throw new ModelManifestError(file, `model file ${modelPath} does not match the manifest's sha256 (corrupt or replaced)`);
+  }
+}
+
+/** The named output's shape, or an error naming the manifest and the output. */
+export function outputShape(m: ModelManifest, name: string): number[] {
+  const o = m.outputs.find((x) => x.name === name);
+  if (!o) throw new ModelManifestError(m.name, `has no output named ${name}`);
+  return o.shape;
+}

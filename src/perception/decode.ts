@@ -1,0 +1,237 @@
+// Decode stage: the perception model's raw outputs to instances (amodal box, visible and amodal masks,
+// occlusion), centre-of-mass points and the suction heatmap, all at the model's input resolution.
+// The contract (output names, strides, prototype masks) is docs/models.md; parameters come from the
+// manifest's `decoding` section and may be overridden by a node's parameters.
+import { type DecodingParams, type ModelManifest, outputShape } from '../models/manifest';
+
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+export interface BinaryMask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface DecodedInstance {
+  /** Centre-heatmap score in [0, 1]. */
+  score: number;
+  /** Amodal box, continuous input-pixel coordinates (pixel u covers [u, u+1)). */
+  box: Box;
+  visibleMask: BinaryMask;
+  amodalMask: BinaryMask;
+  visibleArea: number;
+  amodalArea: number;
+  occlusionScore: number;
+  occluded: boolean;
+}
+
+export interface CentreOfMassPoint {
+  /** Pixel coordinates (OpenCV convention: integers are pixel centres). */
+  u: number;
+  v: number;
+  score: number;
+}
+
+export interface PerceptionResult {
+  width: number;
+  height: number;
+  instances: DecodedInstance[];
+  centresOfMass: CentreOfMassPoint[];
+  /** Suction seal score per input pixel, row-major. */
+  suction: Float32Array;
+  /** Centre-of-mass heatmap at the output stride (for viewing). */
+  comHeatmap: { width: number; height: number; data: Float32Array };
+}
+
+interface Peak {
+  x: number;
+  y: number;
+  score: number;
+}
+
+/** Local maxima (k x k window) of a heatmap at or above `threshold`, best first, at most `max`. */
+export function heatmapPeaks(
+  heat: Float32Array,
+  width: number,
+  height: number,
+  threshold: number,
+  max: number,
+  kernel = 3,
+): Peak[] {
+  const r = Math.floor(kernel / 2);
+  const peaks: Peak[] = [];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = heat[y * width + x];
+      if (v < threshold) continue;
+      let isMax = true;
+      for (let dy = -r; dy <= r && isMax; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= height) continue;
+        for (let dx = -r; dx <= r; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= width || (dx === 0 && dy === 0)) continue;
+          const w = heat[yy * width + xx];
+          // Ties go to the first cell in scan order, so a plateau yields one peak.
+          if (w > v || (w === v && (dy < 0 || (dy === 0 && dx < 0)))) {
+            isMax = false;
+            break;
+          }
+        }
+      }
+      if (isMax) peaks.push({ x, y, score: v });
+    }
+  }
+  peaks.sort((a, b) => b.score - a.score);
+  return peaks.slice(0, max);
+}
+
+/** Sub-cell offset of a peak by a parabola through its neighbours (clamped to +-0.5). */
+function refine(heat: Float32Array, width: number, height: number, x: number, y: number): [number, number] {
+  const at = (xx: number, yy: number) =>
+    heat[Math.min(height - 1, Math.max(0, yy)) * width + Math.min(width - 1, Math.max(0, xx))];
+  const c = at(x, y);
+  const fit = (m: number, p: number) => {
+    const den = m - 2 * c + p;
+    return den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (m - p)) / den)) : 0;
+  };
+  return [fit(at(x - 1, y), at(x + 1, y)), fit(at(x, y - 1), at(x, y + 1))];
+}
+
+export function boxIoU(a: Box, b: Box): number {
+  const iw = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+  const ih = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  if (iw <= 0 || ih <= 0) return 0;
+  const inter = iw * ih;
+  const union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * One instance mask at input resolution: logits = coeffs . protos at the prototype stride, sampled
+ * bilinearly (half-pixel centres, as the training's upsampling) inside the box; mask = logit >= logit(t).
+ */
+function instanceMask(
+  coeffs: Float32Array,
+  protos: Float32Array,
+  cell: number,
+  cells: number,
+  k: number,
+  pw: number,
+  ph: number,
+  ps: number,
+  box: Box,
+  width: number,
+  height: number,
+  threshold: number,
+): { mask: BinaryMask; area: number } {
+  const data = new Uint8Array(width * height);
+  const u0 = Math.max(0, Math.floor(box.x0));
+  const u1 = Math.min(width, Math.ceil(box.x1));
+  const v0 = Math.max(0, Math.floor(box.y0));
+  const v1 = Math.min(height, Math.ceil(box.y1));
+  if (u1 <= u0 || v1 <= v0) return { mask: { width, height, data }, area: 0 };
+  // Prototype-grid window covering the box (one cell margin for interpolation).
+  const gx0 = Math.max(0, Math.floor((u0 + 0.5) / ps - 0.5));
+  const gx1 = Math.min(pw - 1, Math.ceil((u1 - 0.5) / ps - 0.5));
+  const gy0 = Math.max(0, Math.floor((v0 + 0.5) / ps - 0.5));
+  const gy1 = Math.min(ph - 1, Math.ceil((v1 - 0.5) / ps - 0.5));
+  const ww = gx1 - gx0 + 1;
+  const logits = new Float32Array(ww * (gy1 - gy0 + 1));
+  const c = new Float32Array(k);
+  for (let j = 0; j < k; j++) c[j] = coeffs[j * cells + cell];
+  const plane = pw * ph;
+  for (let gy = gy0; gy <= gy1; gy++) {
+    for (let gx = gx0; gx <= gx1; gx++) {
+      let s = 0;
+      const base = gy * pw + gx;
+      for (let j = 0; j < k; j++) s += c[j] * protos[j * plane + base];
+      logits[(gy - gy0) * ww + (gx - gx0)] = s;
+    }
+  }
+  const cut = Math.log(threshold / (1 - threshold));
+  let area = 0;
+  for (let v = v0; v < v1; v++) {
+    const fy = Math.min(gy1, Math.max(gy0, (v + 0.5) / ps - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(gy1, y0 + 1);
+    const ty = fy - y0;
+    for (let u = u0; u < u1; u++) {
+      const fx = Math.min(gx1, Math.max(gx0, (u + 0.5) / ps - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(gx1, x0 + 1);
+      const tx = fx - x0;
+      const r0 = (y0 - gy0) * ww;
+      const r1 = (y1 - gy0) * ww;
+      const top = logits[r0 + x0 - gx0] * (1 - tx) + logits[r0 + x1 - gx0] * tx;
+      const bottom = logits[r1 + x0 - gx0] * (1 - tx) + logits[r1 + x1 - gx0] * tx;
+      if (top * (1 - ty) + bottom * ty >= cut) {
+        data[v * width + u] = 1;
+        area++;
+      }
+    }
+  }
+  return { mask: { width, height, data }, area };
+}
+
+/** Decodes one frame's outputs (batch 1) with the manifest's decoding parameters (optionally overridden). */
+export function decodePerception(
+  m: ModelManifest,
+  out: Readonly<Record<string, Float32Array>>,
+  overrides: Partial<DecodingParams> = {},
+): PerceptionResult {
+  if (!m.decoding) throw new Error(`${m.name} is not a perception model (no decoding section)`);
+  const p: DecodingParams = { ...m.decoding, ...overrides };
+  const [, , height, width] = m.input.shape;
+  const [, , gh, gw] = outputShape(m, 'center_heatmap');
+  const [, k, ph, pw] = outputShape(m, 'visible_protos');
+  const cells = gh * gw;
+  const stride = p.stride;
+  const peaks = heatmapPeaks(out.center_heatmap, gw, gh, p.score_threshold, p.max_instances, p.peak_kernel);
+  const kept: DecodedInstance[] = [];
+  for (const pk of peaks) {
+    const cell = pk.y * gw + pk.x;
+    const xc = (pk.x + 0.5) * stride;
+    const yc = (pk.y + 0.5) * stride;
+    const box: Box = {
+      x0: Math.max(0, xc - out.box_ltrb[cell]),
+      y0: Math.max(0, yc - out.box_ltrb[cells + cell]),
+      x1: Math.min(width, xc + out.box_ltrb[2 * cells + cell]),
+      y1: Math.min(height, yc + out.box_ltrb[3 * cells + cell]),
+    };
+    if (box.x1 <= box.x0 || box.y1 <= box.y0) continue;
+    if (kept.some((q) => boxIoU(q.box, box) > p.nms_iou)) continue;
+    const args = [cell, cells, k, pw, ph, p.proto_stride, box, width, height, p.mask_threshold] as const;
+    const vis = instanceMask(out.visible_coeffs, out.visible_protos, ...args);
+    const amo = instanceMask(out.amodal_coeffs, out.amodal_protos, ...args);
+    const occlusionScore = out.occlusion[cell];
+    kept.push({
+      score: pk.score,
+      box,
+      visibleMask: vis.mask,
+      amodalMask: amo.mask,
+      visibleArea: vis.area,
+      amodalArea: amo.area,
+      occlusionScore,
+      occluded: occlusionScore >= p.occlusion_threshold,
+    });
+  }
+  const comPeaks = heatmapPeaks(out.com_heatmap, gw, gh, p.com_threshold, p.max_instances, p.peak_kernel);
+  const centresOfMass = comPeaks.map((pk) => {
+    const [dx, dy] = refine(out.com_heatmap, gw, gh, pk.x, pk.y);
+    return { u: (pk.x + 0.5 + dx) * stride - 0.5, v: (pk.y + 0.5 + dy) * stride - 0.5, score: pk.score };
+  });
+  return {
+    width,
+    height,
+    instances: kept,
+    centresOfMass,
+    suction: out.suction,
+    comHeatmap: { width: gw, height: gh, data: out.com_heatmap },
+  };
+}

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadManifest } from '../../src/models/manifest';
+import { openModel } from '../../src/models/session';
+import { PACKAGE_ROOT } from '../../src/msg';
+
+const SHIPPED = path.join(PACKAGE_ROOT, 'models', 'fast_graspnext.json');
+
+/** A copy of the shipped Fast GraspNeXt manifest and model in a temporary directory. */
+function copy(): { dir: string; manifest: string; onnx: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-model-'));
+  const m = JSON.parse(fs.readFileSync(SHIPPED, 'utf8')) as { model_file: string };
+  const onnx = path.join(dir, m.model_file);
+  fs.copyFileSync(path.join(path.dirname(SHIPPED), m.model_file), onnx);
+  const manifest = path.join(dir, 'model.json');
+  fs.copyFileSync(SHIPPED, manifest);
+  return { dir, manifest, onnx };
+}
+
+test('the shipped manifest loads and names its model file', () => {
+  const { manifest, modelPath } = loadManifest(SHIPPED);
+  expect(manifest.task).toBe('perception');
+  expect(fs.existsSync(modelPath)).toBe(true);
+  expect(manifest.input.shape).toEqual([1, 4, 128, 160]);
+});
+
+test('missing, corrupt and replaced files each give one clear error', () => {
+  const c = copy();
+  expect(() => loadManifest(path.join(c.dir, 'nope.json'))).toThrow(/nope\.json: model manifest not found/);
+  fs.writeFileSync(path.join(c.dir, 'bad.json'), '{ not json');
+  expect(() => loadManifest(path.join(c.dir, 'bad.json'))).toThrow(/bad\.json: not a JSON model manifest/);
+  const m = JSON.parse(fs.readFileSync(c.manifest, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(c.dir, 'noinput.json'), JSON.stringify({ ...m, input: undefined }));
+  expect(() => loadManifest(path.join(c.dir, 'noinput.json'))).toThrow(/noinput\.json: input: /);
+  const bytes = fs.readFileSync(c.onnx);
+  bytes[bytes.length >> 1] ^= 0xff;
+  fs.writeFileSync(c.onnx, bytes);
+  expect(() => loadManifest(c.manifest)).toThrow(/does not match the manifest's sha256/);
+  fs.writeFileSync(c.onnx, bytes.subarray(0, 100));
+  expect(() => loadManifest(c.manifest)).toThrow(/has 100 bytes, the manifest says/);
+  fs.rmSync(c.onnx);
+  expect(() => loadManifest(c.manifest)).toThrow(/model file .* not found/);
+  fs.rmSync(c.dir, { recursive: true, force: true });
+});
+
+test('execution providers fall back down the list, reporting each skipped one', async () => {
+  const skipped: string[] = [];
+  const s = await openModel(SHIPPED, {
+    executionProviders: ['tensorrt', 'cuda', 'cpu'],
+    intraOpThreads: 1,
+    onFallback: (p, reason) => skipped.push(`${p}: ${reason}`),
+  });
+  expect(s.provider).toBe('cpu');
+  expect(skipped).toHaveLength(2);
+  expect(skipped[0]).toMatch(/^tensorrt: /);
+  const out = await s.run(new Float32Array(4 * 128 * 160));
+  expect(out.suction).toHaveLength(128 * 160);
+  await expect(s.run(new Float32Array(3))).rejects.toThrow(/input has 3 values, the model takes 81920/);
+  await s.release();
+  await expect(openModel(SHIPPED, { executionProviders: ['gpu9000'] })).rejects.toThrow(
+    /unknown execution provider gpu9000/,
+  );
+});

@@ -1,0 +1,121 @@
+"""One command from a fresh clone to shipped models: data -> train -> export -> int8 -> evaluate.
+
+    /usr/bin/python3 training/pipeline.py --budget full     # the shipped models/ (see models/RESULTS.md)
+    /usr/bin/python3 training/pipeline.py --budget quick --work /tmp/q --models /tmp/q/models   # < 15 min, used by a test
+
+Every step is resumable: a finished step is skipped when its output exists (delete it to redo), and
+training resumes from its checkpoint. Needs `npm run build` (the simulator, calibration and evaluation
+run in the TypeScript package) and Debian's python3-torch/torchvision/onnx (scripts/setup.sh).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import export as export_mod
+import quantize
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLI = [shutil.which("node") or "node", os.path.join(ROOT, "bin", "grasp-perception.js")]
+
+PERCEPTION = ["fast_graspnext", "mobilenet_graspnext", "efficientnet_graspnext", "resnet_graspnext"]
+SEGMENTATION = ["attendseg", "lraspp"]
+INT8 = ["fast_graspnext", "attendseg", "resnet_graspnext"]
+
+BUDGETS = {
+    # The budget that produced models/: 2400 scenes at 160x128, 9600 training images per network.
+    "full": {"scenes": 2400, "split": "80/5/15", "samples": 9600, "calibration_images": 128, "eval_limit": None},
+    # A smoke-sized run of every step (a test runs it end to end).
+    "quick": {"scenes": 40, "split": "70/0/30", "samples": 64, "calibration_images": 8, "eval_limit": 6},
+}
+WIDTH, HEIGHT, DATA_SEED = 160, 128, 1
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, **kw)
+
+
+def data_step(work, b):
+    data = os.path.join(work, "data")
+    manifest = os.path.join(data, "dataset.json")
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            m = json.load(f)
+        if (m["scenes"], m["width"], m["height"], m["seed"]) == (b["scenes"], WIDTH, HEIGHT, DATA_SEED):
+            return data
+        raise SystemExit(f"pipeline.py: {data} holds another dataset ({m['scenes']} scenes, {m['width']}x{m['height']}, "
+                         f"seed {m['seed']}); remove it or choose another --work")
+    run(CLI + ["dataset", "--out", data, "--scenes", str(b["scenes"]), "--seed", str(DATA_SEED),
+               "--width", str(WIDTH), "--height", str(HEIGHT), "--split", b["split"]])
+    return data
+
+
+def train_step(arch, data, work, b, threads, device):
+    out = os.path.join(work, "runs", arch)
+    final = os.path.join(out, "final.pt")
+    if not os.path.exists(final):
+        run([sys.executable, os.path.join(ROOT, "training", "train.py"), "--arch", arch, "--data", data, "--out", out,
+             "--samples", str(b["samples"]), "--threads", str(threads), "--device", device, "--resume"])
+    return final
+
+
+def int8_step(name, models, data, work, b):
+    fp32_manifest = os.path.join(models, f"{name}.json")
+    fp32_onnx = os.path.join(models, f"{name}.onnx")
+    qdir = os.path.join(work, "int8")
+    os.makedirs(qdir, exist_ok=True)
+    calib, tensors, ranges = (os.path.join(qdir, f"{name}.{s}") for s in ("calib.onnx", "tensors.json", "ranges.json"))
+    quantize.prepare(fp32_onnx, calib, tensors)
+    run(CLI + ["calibrate", "--model", fp32_manifest, "--onnx", calib, "--tensors", tensors, "--data", data,
+               "--out", ranges, "--images", str(b["calibration_images"])])
+    int8_name = f"{name}_int8"
+    int8_onnx = os.path.join(models, f"{int8_name}.onnx")
+    convs = quantize.finalize(fp32_onnx, ranges, int8_onnx)
+    with open(fp32_manifest) as f:
+        m = json.load(f)
+    m.update({
+        "name": int8_name, "model_file": os.path.basename(int8_onnx), "file_bytes": os.path.getsize(int8_onnx),
+        "sha256": export_mod.sha256(int8_onnx), "precision": "int8", "weights_storage": "int8", "metrics": {},
+        "quantization": {"method": "static post-training, QDQ (onnxruntime U8S8)",
+                         "weights": "int8 symmetric per output channel", "activations": "uint8 asymmetric per tensor",
+                         "calibration": f"min-max over {b['calibration_images']} training scenes",
+                         "quantized_convs": convs, "from": os.path.basename(fp32_onnx)},
+    })
+    m["description"] += " (int8)"
+    export_mod.write_manifest(m, os.path.join(models, f"{int8_name}.json"))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--budget", choices=sorted(BUDGETS), default="full")
+    p.add_argument("--work", default=os.path.join(ROOT, "out", "pipeline"), help="data, runs and int8 files")
+    p.add_argument("--models", default=None, help="where manifests and .onnx go (default: models/ for full, WORK/models for quick)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cuda on a GPU machine (torch 2.x)")
+    p.add_argument("--skip-results", action="store_true")
+    args = p.parse_args(argv)
+    b = BUDGETS[args.budget]
+    models = args.models or (os.path.join(ROOT, "models") if args.budget == "full" else os.path.join(args.work, "models"))
+    os.makedirs(models, exist_ok=True)
+    started = time.time()
+    data = data_step(args.work, b)
+    for arch in PERCEPTION + SEGMENTATION:
+        final = train_step(arch, data, args.work, b, args.threads, args.device)
+        export_mod.export(final, arch, models)
+    for name in INT8:
+        int8_step(name, models, data, args.work, b)
+    if not args.skip_results:
+        cmd = CLI + ["results", "--models", models, "--data", data, "--threads", str(args.threads)]
+        if b["eval_limit"]:
+            cmd += ["--limit", str(b["eval_limit"])]
+        run(cmd, stdout=subprocess.DEVNULL)
+    print(json.dumps({"budget": args.budget, "models": models, "wall_s": round(time.time() - started, 1)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Unit tests of the training code (run by test/training/python.test.ts through /usr/bin/python3 -m unittest).
+
+    GP_TEST_DATA=DIR /usr/bin/python3 -m unittest discover -s training -p 'test_*.py'
+
+DIR is a small dataset written by `grasp-perception dataset` (the jest wrapper writes one).
+"""
+
+import os
+import tempfile
+import unittest
+
+import torch
+
+from losses import perception_loss, segmentation_loss
+from perception_models import BACKBONES, OUTPUT_NAMES, GraspNet
+from segmentation_models import SEGMENTERS, build_segmenter
+from training_data import batch, load_split, make_input, normalisation
+
+torch.set_num_threads(2)
+H, W = 128, 160
+
+
+def data_dir():
+    d = os.environ.get("GP_TEST_DATA")
+    if not d:
+        raise unittest.SkipTest("GP_TEST_DATA is not set")
+    return d
+
+
+class OutputShapes(unittest.TestCase):
+    def test_perception_outputs(self):
+        expected = {"center_heatmap": (1, 1, 32, 40), "box_ltrb": (1, 4, 32, 40), "occlusion": (1, 1, 32, 40),
+                    "visible_coeffs": (1, 16, 32, 40), "amodal_coeffs": (1, 16, 32, 40),
+                    "visible_protos": (1, 16, 64, 80), "amodal_protos": (1, 16, 64, 80),
+                    "com_heatmap": (1, 1, 32, 40), "suction": (1, 1, 128, 160)}
+        for arch in BACKBONES:
+            with self.subTest(arch=arch):
+                m = GraspNet(arch).eval()
+                with torch.no_grad():
+                    out = m(torch.randn(1, 4, H, W))
+                self.assertEqual([tuple(o.shape) for o in out], [expected[n] for n in OUTPUT_NAMES])
+                for name in ("center_heatmap", "occlusion", "com_heatmap", "suction"):
+                    o = out[OUTPUT_NAMES.index(name)]
+                    self.assertTrue(bool((o >= 0).all() and (o <= 1).all()), name)
+                self.assertTrue(bool((out[OUTPUT_NAMES.index("box_ltrb")] >= 0).all()))
+
+    def test_segmenter_outputs(self):
+        for arch in SEGMENTERS:
+            with self.subTest(arch=arch):
+                m = build_segmenter(arch, 7).eval()
+                with torch.no_grad():
+                    self.assertEqual(tuple(m(torch.randn(1, 3, H, W)).shape), (1, 7, H, W))
+
+    def test_attendseg_parameter_budget(self):
+        self.assertLessEqual(sum(p.numel() for p in build_segmenter("attendseg", 7).parameters()), 1_200_000)
+
+
+class LossesFallWhenOverfitting(unittest.TestCase):
+    """Each loss term falls when a network trains on the same handful of scenes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data = load_split(data_dir(), "train", cache=False)
+        cls.mean, cls.std = normalisation(cls.data)
+        cls.idx = torch.arange(min(4, cls.data["rgb"].shape[0]))
+
+    def overfit(self, model, step_fn, steps=60):
+        torch.manual_seed(0)
+        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+        b = batch(self.data, self.idx)
+        first = None
+        for _ in range(steps):
+            loss, parts = step_fn(model, b)
+            first = first or parts
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            _, last = step_fn(model, b)
+        return first, last
+
+    def test_perception_losses_fall(self):
+        def step(model, b):
+            return perception_loss(model.forward_dict(make_input(b["rgb"], b["depth"], self.mean, self.std)), b)
+
+        torch.manual_seed(0)
+        first, last = self.overfit(GraspNet("fast_graspnext"), step)
+        for k in first:
+            with self.subTest(loss=k):
+                self.assertLess(last[k], 0.8 * first[k], f"{k}: {first[k]:.4f} -> {last[k]:.4f}")
+
+    def test_segmentation_loss_falls(self):
+        def step(model, b):
+            return segmentation_loss(model(make_input(b["rgb"], b["depth"], self.mean, self.std, with_depth=False)), b)
+
+        torch.manual_seed(0)
+        first, last = self.overfit(build_segmenter("attendseg", 7), step)
+        self.assertLess(last["cross_entropy"], 0.5 * first["cross_entropy"])
+
+
+class Flips(unittest.TestCase):
+    def test_flip_keeps_targets_consistent(self):
+        data = load_split(data_dir(), "train", cache=False)
+        b0 = batch(data, torch.tensor([0]))
+        b1 = batch(data, torch.tensor([0]), torch.tensor([True]), torch.tensor([True]))
+        self.assertTrue(torch.equal(b1["rgb"], b0["rgb"].flip(-1).flip(-2)))
+        valid = b0["valid"][0]
+        box0, box1 = b0["boxes"][0][valid], b1["boxes"][0][valid]
+        self.assertTrue(torch.allclose(box1[:, 0], W - box0[:, 2]))
+        self.assertTrue(torch.allclose(box1[:, 3], H - box0[:, 1]))
+        # The flipped box centre lies where the flipped centre heatmap peaks.
+        self.assertTrue(torch.equal(b1["center"], b0["center"].flip(-1).flip(-2)))
+
+
+class CheckpointResume(unittest.TestCase):
+    def test_resume_reproduces_an_uninterrupted_run(self):
+        import train
+        with tempfile.TemporaryDirectory() as tmp:
+            common = ["--arch", "attendseg", "--data", data_dir(), "--samples", "64", "--batch", "8",
+                      "--checkpoint-every", "32", "--threads", "2"]
+            train.main(common + ["--out", os.path.join(tmp, "a")])
+            train.main(common + ["--out", os.path.join(tmp, "b"), "--stop-after", "4"])
+            self.assertFalse(os.path.exists(os.path.join(tmp, "b", "final.pt")))
+            self.assertEqual(torch.load(os.path.join(tmp, "b", "checkpoint.pt"))["step"], 4)
+            train.main(common + ["--out", os.path.join(tmp, "b"), "--resume"])
+            a = torch.load(os.path.join(tmp, "a", "final.pt"))["model"]
+            b = torch.load(os.path.join(tmp, "b", "final.pt"))["model"]
+            for k in a:
+                self.assertTrue(torch.equal(a[k], b[k]), k)
+
+
+if __name__ == "__main__":
+    unittest.main()

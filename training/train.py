@@ -1,0 +1,154 @@
+"""Train one perception or segmentation network on a `grasp-perception dataset` directory.
+
+    /usr/bin/python3 training/train.py --arch fast_graspnext --data DIR --out runs/fast_graspnext --samples 9600
+
+Budget = training samples (images seen), identical across compared models. Checkpoints every
+--checkpoint-every samples to OUT/checkpoint.pt; --resume continues from it with the same batch order
+(each step's batch and flips come from a generator seeded by (seed, step)). Writes OUT/final.pt and
+OUT/train_log.jsonl. Runs on CPU (torch 1.13) and on CUDA (torch 2.x) when --device cuda.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+
+from losses import perception_loss, segmentation_loss
+from perception_models import BACKBONES, GraspNet
+from segmentation_models import SEGMENTERS, build_segmenter
+from training_data import batch, load_split, make_input, normalisation
+
+
+def task_of(arch):
+    if arch in BACKBONES:
+        return "perception"
+    if arch in SEGMENTERS:
+        return "segmentation"
+    raise SystemExit(f"train.py: unknown --arch {arch!r}; one of {sorted(BACKBONES) + sorted(SEGMENTERS)}")
+
+
+def build_model(arch, num_classes):
+    return GraspNet(arch) if task_of(arch) == "perception" else build_segmenter(arch, num_classes)
+
+
+def learning_rate(step, steps, base, warmup):
+    """Linear warm-up, then cosine decay to 5 % of the base rate."""
+    if step < warmup:
+        return base * (step + 1) / warmup
+    t = (step - warmup) / max(1, steps - warmup)
+    return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def train(args):
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = torch.device(args.device)
+    task = task_of(args.arch)
+    data = load_split(args.data, "train")
+    with open(os.path.join(args.data, "dataset.json")) as f:
+        dataset_manifest = json.load(f)
+    num_classes = len(dataset_manifest["semantic_classes"])
+    mean, std = normalisation(data)
+    model = build_model(args.arch, num_classes).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps = max(1, args.samples // args.batch)
+    warmup = min(100, steps // 10 + 1)
+    os.makedirs(args.out, exist_ok=True)
+    ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    log_path = os.path.join(args.out, "train_log.jsonl")
+    step, elapsed = 0, 0.0
+    if args.resume and os.path.exists(ckpt_path):
+        ckpt = torch.load(ckpt_path, map_location=device)
+        if ckpt["arch"] != args.arch or ckpt["steps"] != steps:
+            raise SystemExit(f"train.py: {ckpt_path} is for {ckpt['arch']} with {ckpt['steps']} steps, "
+                             f"not {args.arch} with {steps}; remove it or change --out")
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        step, elapsed = ckpt["step"], ckpt["elapsed_s"]
+        print(f"resumed {args.arch} at step {step}/{steps}", file=sys.stderr)
+    elif os.path.exists(log_path):
+        os.remove(log_path)
+    n = data["rgb"].shape[0]
+    model.train()
+    every = max(1, args.checkpoint_every // args.batch)
+    started = time.time() - elapsed
+    window = []
+    with open(log_path, "a") as log:
+        while step < steps:
+            g = torch.Generator().manual_seed(args.seed * 1_000_003 + step)
+            idx = torch.randint(0, n, (args.batch,), generator=g)
+            flips = torch.rand(2, args.batch, generator=g) < 0.5
+            b = batch(data, idx, flips[0], flips[1])
+            b = {k: v.to(device) for k, v in b.items()}
+            for group in opt.param_groups:
+                group["lr"] = learning_rate(step, steps, args.lr, warmup)
+            if task == "perception":
+                x = make_input(b["rgb"], b["depth"], mean, std)
+                loss, parts = perception_loss(model.forward_dict(x), b)
+            else:
+                x = make_input(b["rgb"], b["depth"], mean, std, with_depth=False)
+                loss, parts = segmentation_loss(model(x), b)
+            if not torch.isfinite(loss):
+                raise SystemExit(f"train.py: {args.arch} loss is {float(loss)} at step {step}; lower --lr")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            opt.step()
+            step += 1
+            window.append(float(loss))
+            if step % args.log_every == 0 or step == steps:
+                rec = {"step": step, "samples": step * args.batch, "loss": sum(window) / len(window),
+                       "parts": parts, "lr": opt.param_groups[0]["lr"], "elapsed_s": round(time.time() - started, 1)}
+                log.write(json.dumps(rec) + "\n")
+                log.flush()
+                print(f"{args.arch} step {step}/{steps} loss {rec['loss']:.4f} ({rec['elapsed_s']:.0f} s)", file=sys.stderr)
+                window = []
+            if step % every == 0 or step == steps:
+                torch.save({"arch": args.arch, "steps": steps, "step": step, "model": model.state_dict(),
+                            "optimizer": opt.state_dict(), "elapsed_s": time.time() - started}, ckpt_path + ".tmp")
+                os.replace(ckpt_path + ".tmp", ckpt_path)
+                if args.stop_after and step >= args.stop_after and step < steps:
+                    print(f"stopped at step {step}/{steps}; continue with --resume", file=sys.stderr)
+                    return
+    wall = time.time() - started
+    final = {
+        "arch": args.arch, "task": task, "model": model.state_dict(), "mean": mean, "std": std,
+        "num_classes": num_classes, "semantic_classes": dataset_manifest["semantic_classes"],
+        "width": dataset_manifest["width"], "height": dataset_manifest["height"],
+        "training": {"dataset_seed": dataset_manifest["seed"], "dataset_scenes": dataset_manifest["scenes"],
+                     "train_scenes": n, "samples": steps * args.batch, "batch": args.batch, "steps": steps,
+                     "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up {warmup} steps, cosine to 5 %",
+                     "augmentation": "random horizontal and vertical flips", "seed": args.seed,
+                     "wall_s": round(wall, 1), "threads": args.threads, "device": str(device),
+                     "torch": torch.__version__},
+    }
+    torch.save(final, os.path.join(args.out, "final.pt"))
+    print(json.dumps({"arch": args.arch, "samples": steps * args.batch, "wall_s": round(wall, 1)}))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--arch", required=True)
+    p.add_argument("--data", required=True, help="directory written by `grasp-perception dataset`")
+    p.add_argument("--out", required=True)
+    p.add_argument("--samples", type=int, default=9600, help="training budget in images")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--checkpoint-every", type=int, default=800, help="samples between checkpoints")
+    p.add_argument("--log-every", type=int, default=25, help="steps between log lines")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--stop-after", type=int, default=0,
+                   help="exit at the first checkpoint at or after this step (time-boxed sessions; resume later)")
+    train(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
