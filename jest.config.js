@@ -1,6 +1,6 @@
 /** Tests are transpiled file by file (ts-jest, no type checking: fast); `npm run typecheck` checks types. */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
