@@ -1,9 +1,8 @@
 // `grasp-perception eval perception`: a perception model on a dataset's held-out scenes, through the
 // same preprocess and decode stages the nodes use. Metric definitions: docs/models.md#evaluation.
-import { type Annotation, evaluationImages, loadScene, openDataset } from '../dataset';
-import { openModel } from '../models/session';
-import { type BinaryMask, type Box, decodePerception } from '../perception/decode';
-import { modelInput } from '../perception/preprocess';
+import { type Annotation } from '../dataset';
+import { type BinaryMask, type Box, boxIoU, decodePerception } from '../perception/decode';
+import { type EvalOptions, runEvaluation } from './run';
 import {
   type ApImage,
   averagePrecision,
@@ -34,14 +33,7 @@ export interface PerceptionMetrics {
   provider: string;
 }
 
-export interface EvalOptions {
-  /** onnxruntime intra-op threads (default 2: the target edge CPU). */
-  threads?: number;
-  /** Evaluate the first N evaluation scenes only. */
-  limit?: number;
-  /** Called after each scene (progress bars). */
-  onProgress?: (done: number, total: number) => void;
-}
+export type { EvalOptions } from './run';
 
 /** COCO practice: decode nearly everything for AP (the node's deployment threshold would cut recall). */
 export const EVAL_DECODING = { score_threshold: 0.01, com_threshold: 0.01, max_instances: 100 };
@@ -69,14 +61,6 @@ interface ComDet {
 function annotationBox(a: Annotation): Box {
   const [x, y, w, h] = a.bbox;
   return { x0: x, y0: y, x1: x + w, y1: y + h };
-}
-
-function boxIoU(a: Box, b: Box): number {
-  const iw = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
-  const ih = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  return inter / ((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter);
 }
 
 /**
@@ -116,84 +100,53 @@ export async function evaluatePerception(
   dataDir: string,
   options: EvalOptions = {},
 ): Promise<PerceptionMetrics> {
-  const threads = options.threads ?? 2;
-  const model = await openModel(manifestFile, { intraOpThreads: threads, warmupRuns: 3 });
-  const m = model.manifest;
-  if (m.task !== 'perception' || !m.decoding) {
-    throw new Error(`${manifestFile}: a ${m.task} model; eval perception needs a perception model`);
-  }
-  const ds = openDataset(dataDir);
-  const [, , height, width] = m.input.shape;
-  if (ds.manifest.width !== width || ds.manifest.height !== height) {
-    throw new Error(
-      `${dataDir} is ${ds.manifest.width}x${ds.manifest.height}, ${m.name} takes ${width}x${height}; write the dataset at the model's input size`,
-    );
-  }
-  const minVisible = m.decoding.min_visible_pixels;
-  const evalSet = evaluationImages(ds);
-  const images = evalSet.images.slice(0, options.limit ?? evalSet.images.length);
-  const byImage = new Map<number, Annotation[]>();
-  for (const a of evalSet.annotations) {
-    const list = byImage.get(a.image_id) ?? [];
-    list.push(a);
-    byImage.set(a.image_id, list);
-  }
   const instanceImages: ApImage<Det, Truth>[] = [];
   const comImages: ApImage<ComDet, Truth>[] = [];
-  const latencies: number[] = [];
   const mses: number[] = [];
-  try {
-    for (const [i, image] of images.entries()) {
-      const scene = loadScene(ds, image, byImage.get(image.id) ?? []);
-      const input = modelInput(m, { width, height, rgb: scene.rgb, depth: scene.depth });
-      const t0 = process.hrtime.bigint();
-      const out = await model.run(input);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      const result = decodePerception(m, out, EVAL_DECODING);
-      mses.push(meanSquaredError(result.suction, scene.suction));
-      const gts = scene.annotations.map(({ annotation, visible, amodal }, index) => ({
-        truth: { index, ignore: annotation.area < minVisible, occluded: annotation.occluded } as Truth,
-        box: annotationBox(annotation),
-        annotation,
-        visible,
-        amodal,
-        visibleArea: area(visible),
-        amodalArea: area(amodal),
-      }));
-      const dets: Det[] = result.instances.map((d) => ({
-        score: d.score,
-        occluded: d.occluded,
-        box: gts.map((g) => boxIoU(d.box, g.box)),
-        visible: gts.map((g) =>
-          boxIoU(d.box, g.box) > 0
-            ? maskIoUInBoxes(d.visibleMask, d.box, d.visibleArea, g.visible, g.box, g.visibleArea)
-            : 0,
-        ),
-        amodal: gts.map((g) =>
-          boxIoU(d.box, g.box) > 0
-            ? maskIoUInBoxes(d.amodalMask, d.box, d.amodalArea, g.amodal, g.box, g.amodalArea)
-            : 0,
-        ),
-      }));
-      instanceImages.push({ detections: dets, groundTruths: gts.map((g) => g.truth) });
-      comImages.push({
-        detections: result.centresOfMass.map((c) => ({
-          score: c.score,
-          sim: gts.map((g) =>
-            centreOfMassSimilarity(
-              c,
-              g.annotation.center_of_mass.pixel,
-              Math.sqrt((g.box.x1 - g.box.x0) * (g.box.y1 - g.box.y0)),
-            ),
+  const run = await runEvaluation(manifestFile, dataDir, 'perception', options, (scene, out, m) => {
+    const minVisible = m.decoding!.min_visible_pixels;
+    const result = decodePerception(m, out, EVAL_DECODING);
+    mses.push(meanSquaredError(result.suction, scene.suction));
+    const gts = scene.annotations.map(({ annotation, visible, amodal }, index) => ({
+      truth: { index, ignore: annotation.area < minVisible, occluded: annotation.occluded } as Truth,
+      box: annotationBox(annotation),
+      annotation,
+      visible,
+      amodal,
+      visibleArea: area(visible),
+      amodalArea: area(amodal),
+    }));
+    const dets: Det[] = result.instances.map((d) => ({
+      score: d.score,
+      occluded: d.occluded,
+      box: gts.map((g) => boxIoU(d.box, g.box)),
+      visible: gts.map((g) =>
+        boxIoU(d.box, g.box) > 0
+          ? maskIoUInBoxes(d.visibleMask, d.box, d.visibleArea, g.visible, g.box, g.visibleArea)
+          : 0,
+      ),
+      amodal: gts.map((g) =>
+        boxIoU(d.box, g.box) > 0
+          ? maskIoUInBoxes(d.amodalMask, d.box, d.amodalArea, g.amodal, g.box, g.amodalArea)
+          : 0,
+      ),
+    }));
+    instanceImages.push({ detections: dets, groundTruths: gts.map((g) => g.truth) });
+    comImages.push({
+      detections: result.centresOfMass.map((c) => ({
+        score: c.score,
+        sim: gts.map((g) =>
+          centreOfMassSimilarity(
+            c,
+            g.annotation.center_of_mass.pixel,
+            Math.sqrt((g.box.x1 - g.box.x0) * (g.box.y1 - g.box.y0)),
           ),
-        })),
-        groundTruths: gts.map((g) => g.truth),
-      });
-      options.onProgress?.(i + 1, images.length);
-    }
-  } finally {
-    await model.release();
-  }
+        ),
+      })),
+      groundTruths: gts.map((g) => g.truth),
+    });
+  });
+  const m = run.manifest;
   const common = {
     score: (d: { score: number }) => d.score,
     ignore: (g: Truth) => g.ignore,
@@ -212,8 +165,8 @@ export async function evaluatePerception(
   return {
     model: m.name,
     precision: m.precision,
-    images: images.length,
-    split: evalSet.split,
+    images: run.images,
+    split: run.split,
     amodal_bbox_ap: ap('box'),
     visible_mask_ap: ap('visible'),
     amodal_mask_ap: ap('amodal'),
@@ -223,9 +176,9 @@ export async function evaluatePerception(
     params: m.complexity.params,
     gflops: m.complexity.gflops,
     size_bytes: m.file_bytes,
-    latency_ms_p50: percentile(latencies, 50),
-    latency_ms_p90: percentile(latencies, 90),
-    threads,
-    provider: model.provider,
+    latency_ms_p50: percentile(run.latencies, 50),
+    latency_ms_p90: percentile(run.latencies, 90),
+    threads: run.threads,
+    provider: run.provider,
   };
 }

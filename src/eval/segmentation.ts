@@ -1,9 +1,6 @@
 // `grasp-perception eval segmentation`: mIoU and pixel accuracy of a segmenter on a dataset's held-out
 // scenes, through the same preprocess stage the segmentation node uses.
-import { evaluationImages, loadScene, openDataset } from '../dataset';
-import { openModel } from '../models/session';
-import { modelInput } from '../perception/preprocess';
-import { type EvalOptions } from './perception';
+import { type EvalOptions, runEvaluation } from './run';
 import { ConfusionMatrix, percentile } from './metrics';
 
 export interface SegmentationMetrics {
@@ -46,43 +43,22 @@ export async function evaluateSegmentation(
   dataDir: string,
   options: EvalOptions = {},
 ): Promise<SegmentationMetrics> {
-  const threads = options.threads ?? 2;
-  const model = await openModel(manifestFile, { intraOpThreads: threads, warmupRuns: 3 });
-  const m = model.manifest;
-  if (m.task !== 'segmentation') {
-    throw new Error(`${manifestFile}: a ${m.task} model; eval segmentation needs a segmentation model`);
-  }
-  const ds = openDataset(dataDir);
-  const [, , height, width] = m.input.shape;
-  if (ds.manifest.width !== width || ds.manifest.height !== height) {
-    throw new Error(
-      `${dataDir} is ${ds.manifest.width}x${ds.manifest.height}, ${m.name} takes ${width}x${height}; write the dataset at the model's input size`,
+  let confusion: ConfusionMatrix | undefined;
+  const run = await runEvaluation(manifestFile, dataDir, 'segmentation', options, (scene, out, m) => {
+    confusion ??= new ConfusionMatrix(m.classes.length);
+    confusion.add(
+      scene.semantic,
+      argmaxClasses(out[m.outputs[0].name], m.classes.length, scene.semantic.length),
     );
-  }
-  const classes = m.classes.length;
-  const evalSet = evaluationImages(ds);
-  const images = evalSet.images.slice(0, options.limit ?? evalSet.images.length);
-  const confusion = new ConfusionMatrix(classes);
-  const latencies: number[] = [];
-  try {
-    for (const [i, image] of images.entries()) {
-      const scene = loadScene(ds, image, []);
-      const input = modelInput(m, { width, height, rgb: scene.rgb });
-      const t0 = process.hrtime.bigint();
-      const out = await model.run(input);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      confusion.add(scene.semantic, argmaxClasses(out[m.outputs[0].name], classes, width * height));
-      options.onProgress?.(i + 1, images.length);
-    }
-  } finally {
-    await model.release();
-  }
+  });
+  const m = run.manifest;
+  confusion ??= new ConfusionMatrix(m.classes.length);
   const ious = confusion.iouPerClass();
   return {
     model: m.name,
     precision: m.precision,
-    images: images.length,
-    split: evalSet.split,
+    images: run.images,
+    split: run.split,
     miou: confusion.meanIoU(),
     pixel_accuracy: confusion.pixelAccuracy(),
     iou_per_class: Object.fromEntries(
@@ -91,9 +67,9 @@ export async function evaluateSegmentation(
     params: m.complexity.params,
     gflops: m.complexity.gflops,
     size_bytes: m.file_bytes,
-    latency_ms_p50: percentile(latencies, 50),
-    latency_ms_p90: percentile(latencies, 90),
-    threads,
-    provider: model.provider,
+    latency_ms_p50: percentile(run.latencies, 50),
+    latency_ms_p90: percentile(run.latencies, 90),
+    threads: run.threads,
+    provider: run.provider,
   };
 }

@@ -1,0 +1,77 @@
+// The loop both evaluations share: open the model and the dataset, check they fit, then run every
+// held-out scene through the nodes' preprocess stage and the model, timing inference.
+import { type Annotation, evaluationImages, type LoadedScene, loadScene, openDataset } from '../dataset';
+import { type ModelManifest } from '../models/manifest';
+import { openModel } from '../models/session';
+import { modelInput } from '../perception/preprocess';
+
+export interface EvalOptions {
+  /** onnxruntime intra-op threads (default 2: the target edge CPU). */
+  threads?: number;
+  /** Evaluate the first N evaluation scenes only. */
+  limit?: number;
+  /** Called after each scene (progress bars). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalRun {
+  manifest: ModelManifest;
+  provider: string;
+  threads: number;
+  split: string;
+  images: number;
+  /** Inference time per scene, milliseconds. */
+  latencies: number[];
+}
+
+export async function runEvaluation(
+  manifestFile: string,
+  dataDir: string,
+  task: ModelManifest['task'],
+  options: EvalOptions,
+  onScene: (scene: LoadedScene, outputs: Record<string, Float32Array>, m: ModelManifest) => void,
+): Promise<EvalRun> {
+  const threads = options.threads ?? 2;
+  const model = await openModel(manifestFile, { intraOpThreads: threads, warmupRuns: 3 });
+  const m = model.manifest;
+  try {
+    if (m.task !== task) {
+      throw new Error(`${manifestFile}: a ${m.task} model; eval ${task} needs a ${task} model`);
+    }
+    const ds = openDataset(dataDir);
+    const [, , height, width] = m.input.shape;
+    if (ds.manifest.width !== width || ds.manifest.height !== height) {
+      throw new Error(
+        `${dataDir} is ${ds.manifest.width}x${ds.manifest.height}, ${m.name} takes ${width}x${height}; write the dataset at the model's input size`,
+      );
+    }
+    const evalSet = evaluationImages(ds);
+    const images = evalSet.images.slice(0, options.limit ?? evalSet.images.length);
+    const byImage = new Map<number, Annotation[]>();
+    for (const a of task === 'perception' ? evalSet.annotations : []) {
+      const list = byImage.get(a.image_id) ?? [];
+      list.push(a);
+      byImage.set(a.image_id, list);
+    }
+    const latencies: number[] = [];
+    for (const [i, image] of images.entries()) {
+      const scene = loadScene(ds, image, byImage.get(image.id) ?? []);
+      const input = modelInput(m, { width, height, rgb: scene.rgb, depth: scene.depth });
+      const t0 = process.hrtime.bigint();
+      const out = await model.run(input);
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      onScene(scene, out, m);
+      options.onProgress?.(i + 1, images.length);
+    }
+    return {
+      manifest: m,
+      provider: model.provider,
+      threads,
+      split: evalSet.split,
+      images: images.length,
+      latencies,
+    };
+  } finally {
+    await model.release();
+  }
+}
