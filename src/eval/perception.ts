@@ -2,7 +2,14 @@
 // same preprocess and decode stages the nodes use. Metric definitions: docs/models.md#evaluation.
 import { type Annotation } from '../dataset';
 import { type BinaryMask, type Box, boxIoU, decodePerception } from '../perception/decode';
-import { type EvalOptions, runEvaluation } from './run';
+import {
+  type EvalOptions,
+  type EvaluatedModel,
+  evaluatedModel,
+  type ModelCost,
+  modelCost,
+  runEvaluation,
+} from './run';
 import {
   type ApImage,
   averagePrecision,
@@ -10,27 +17,15 @@ import {
   COCO_IOU_THRESHOLDS,
   meanSquaredError,
   occlusionAccuracy,
-  percentile,
 } from './metrics';
 
-export interface PerceptionMetrics {
-  model: string;
-  precision: string;
-  images: number;
-  split: string;
+export interface PerceptionMetrics extends EvaluatedModel, ModelCost {
   amodal_bbox_ap: number;
   visible_mask_ap: number;
   amodal_mask_ap: number;
   occlusion_accuracy: number;
   com_ap: number;
   suction_mse: number;
-  params: number;
-  gflops: number;
-  size_bytes: number;
-  latency_ms_p50: number;
-  latency_ms_p90: number;
-  threads: number;
-  provider: string;
 }
 
 export type { EvalOptions } from './run';
@@ -146,7 +141,6 @@ export async function evaluatePerception(
       groundTruths: gts.map((g) => g.truth),
     });
   });
-  const m = run.manifest;
   const common = {
     score: (d: { score: number }) => d.score,
     ignore: (g: Truth) => g.ignore,
@@ -163,22 +157,13 @@ export async function evaluatePerception(
     truth: (g) => g.occluded,
   });
   return {
-    model: m.name,
-    precision: m.precision,
-    images: run.images,
-    split: run.split,
+    ...evaluatedModel(run),
     amodal_bbox_ap: ap('box'),
     visible_mask_ap: ap('visible'),
     amodal_mask_ap: ap('amodal'),
     occlusion_accuracy: occ.accuracy,
     com_ap: averagePrecision(comImages, { ...common, similarity: (d, g) => d.sim[g.index] }),
     suction_mse: mses.reduce((a, b) => a + b, 0) / Math.max(1, mses.length),
-    params: m.complexity.params,
-    gflops: m.complexity.gflops,
-    size_bytes: m.file_bytes,
-    latency_ms_p50: percentile(run.latencies, 50),
-    latency_ms_p90: percentile(run.latencies, 90),
-    threads: run.threads,
-    provider: run.provider,
+    ...modelCost(run),
   };
 }

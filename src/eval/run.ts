@@ -4,6 +4,7 @@ import { type Annotation, evaluationImages, type LoadedScene, loadScene, openDat
 import { type ModelManifest } from '../models/manifest';
 import { openModel } from '../models/session';
 import { modelInput } from '../perception/preprocess';
+import { percentile } from './metrics';
 
 export interface EvalOptions {
   /** onnxruntime intra-op threads (default 2: the target edge CPU). */
@@ -74,4 +75,45 @@ export async function runEvaluation(
   } finally {
     await model.release();
   }
+}
+
+/** What was evaluated, on what: the fields every evaluation reports first. */
+export interface EvaluatedModel {
+  model: string;
+  precision: string;
+  images: number;
+  split: string;
+}
+
+/** Size, compute and measured latency: the fields every evaluation reports last. */
+export interface ModelCost {
+  params: number;
+  gflops: number;
+  size_bytes: number;
+  latency_ms_p50: number;
+  latency_ms_p90: number;
+  threads: number;
+  provider: string;
+}
+
+export function evaluatedModel(run: EvalRun): EvaluatedModel {
+  return {
+    model: run.manifest.name,
+    precision: run.manifest.precision,
+    images: run.images,
+    split: run.split,
+  };
+}
+
+export function modelCost(run: EvalRun): ModelCost {
+  const m = run.manifest;
+  return {
+    params: m.complexity.params,
+    gflops: m.complexity.gflops,
+    size_bytes: m.file_bytes,
+    latency_ms_p50: percentile(run.latencies, 50),
+    latency_ms_p90: percentile(run.latencies, 90),
+    threads: run.threads,
+    provider: run.provider,
+  };
 }

@@ -1,23 +1,19 @@
 // `grasp-perception eval segmentation`: mIoU and pixel accuracy of a segmenter on a dataset's held-out
 // scenes, through the same preprocess stage the segmentation node uses.
-import { type EvalOptions, runEvaluation } from './run';
-import { ConfusionMatrix, percentile } from './metrics';
+import {
+  type EvalOptions,
+  type EvaluatedModel,
+  evaluatedModel,
+  type ModelCost,
+  modelCost,
+  runEvaluation,
+} from './run';
+import { ConfusionMatrix } from './metrics';
 
-export interface SegmentationMetrics {
-  model: string;
-  precision: string;
-  images: number;
-  split: string;
+export interface SegmentationMetrics extends EvaluatedModel, ModelCost {
   miou: number;
   pixel_accuracy: number;
   iou_per_class: Record<string, number | null>;
-  params: number;
-  gflops: number;
-  size_bytes: number;
-  latency_ms_p50: number;
-  latency_ms_p90: number;
-  threads: number;
-  provider: string;
 }
 
 /** Per-pixel argmax over a 1xCxHxW logits tensor. */
@@ -55,21 +51,12 @@ export async function evaluateSegmentation(
   confusion ??= new ConfusionMatrix(m.classes.length);
   const ious = confusion.iouPerClass();
   return {
-    model: m.name,
-    precision: m.precision,
-    images: run.images,
-    split: run.split,
+    ...evaluatedModel(run),
     miou: confusion.meanIoU(),
     pixel_accuracy: confusion.pixelAccuracy(),
     iou_per_class: Object.fromEntries(
       m.classes.map((c) => [c.name, Number.isNaN(ious[c.id]) ? null : ious[c.id]]),
     ),
-    params: m.complexity.params,
-    gflops: m.complexity.gflops,
-    size_bytes: m.file_bytes,
-    latency_ms_p50: percentile(run.latencies, 50),
-    latency_ms_p90: percentile(run.latencies, 90),
-    threads: run.threads,
-    provider: run.provider,
+    ...modelCost(run),
   };
 }
