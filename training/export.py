@@ -9,6 +9,7 @@ them back to float32 at load, so compute stays fp32); the manifest records `weig
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 
@@ -80,8 +81,11 @@ def store_weights_fp16(path):
 
 def export_onnx(model, x, path, output_names):
     model.eval()
-    torch.onnx.export(model, x, path, opset_version=OPSET, input_names=["input"], output_names=output_names,
-                      do_constant_folding=True)
+    kwargs = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False  # torch >= 2.9 defaults to the dynamo exporter; keep the TorchScript one
+    torch.onnx.export(model.cpu(), x.cpu(), path, opset_version=OPSET, input_names=["input"],
+                      output_names=output_names, do_constant_folding=True, **kwargs)
     onnx.checker.check_model(onnx.load(path))
 
 

@@ -31,8 +31,8 @@ def _mask_loss(coeffs, protos, cy, cx, target, boxes, valid):
     c = _gather(coeffs, cy, cx)
     logits = torch.einsum("bmk,bkhw->bmhw", c, protos)
     _, _, ph, pw = protos.shape
-    xs = (torch.arange(pw, dtype=torch.float32) + 0.5) * PROTO_STRIDE
-    ys = (torch.arange(ph, dtype=torch.float32) + 0.5) * PROTO_STRIDE
+    xs = (torch.arange(pw, dtype=torch.float32, device=protos.device) + 0.5) * PROTO_STRIDE
+    ys = (torch.arange(ph, dtype=torch.float32, device=protos.device) + 0.5) * PROTO_STRIDE
     pad = PROTO_STRIDE
     inside_x = (xs.view(1, 1, 1, pw) >= boxes[..., 0, None, None] - pad) & (xs.view(1, 1, 1, pw) <= boxes[..., 2, None, None] + pad)
     inside_y = (ys.view(1, 1, ph, 1) >= boxes[..., 1, None, None] - pad) & (ys.view(1, 1, ph, 1) <= boxes[..., 3, None, None] + pad)

@@ -62,7 +62,7 @@ def train(args):
     log_path = os.path.join(args.out, "train_log.jsonl")
     step, elapsed = 0, 0.0
     if args.resume and os.path.exists(ckpt_path):
-        ckpt = torch.load(ckpt_path, map_location=device)
+        ckpt = torch.load(ckpt_path, map_location=device)  # our own file: plain tensors, numbers, strings
         if ckpt["arch"] != args.arch or ckpt["steps"] != steps:
             raise SystemExit(f"train.py: {ckpt_path} is for {ckpt['arch']} with {ckpt['steps']} steps, "
                              f"not {args.arch} with {steps}; remove it or change --out")
@@ -124,7 +124,7 @@ def train(args):
                      "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up {warmup} steps, cosine to 5 %",
                      "augmentation": "random horizontal and vertical flips", "seed": args.seed,
                      "wall_s": round(wall, 1), "threads": args.threads, "device": str(device),
-                     "torch": torch.__version__},
+                     "torch": str(torch.__version__)},
     }
     torch.save(final, os.path.join(args.out, "final.pt"))
     print(json.dumps({"arch": args.arch, "samples": steps * args.batch, "wall_s": round(wall, 1)}))

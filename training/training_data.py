@@ -125,7 +125,8 @@ def normalisation(data, scenes=256):
 
 def make_input(rgb, depth, mean, std, with_depth=True):
     """uint8 RGB (Bx3xHxW) + metres (BxHxW, 0 = invalid) -> normalised float input; invalid depth -> 0 (the mean)."""
-    x = (rgb.float() - torch.tensor(mean[:3]).view(1, 3, 1, 1)) / torch.tensor(std[:3]).view(1, 3, 1, 1)
+    dev = rgb.device
+    x = (rgb.float() - torch.tensor(mean[:3], device=dev).view(1, 3, 1, 1)) / torch.tensor(std[:3], device=dev).view(1, 3, 1, 1)
     if not with_depth:
         return x
     d = depth.float()

@@ -5,3 +5,4 @@
 export * from './quaternion';
 export * from './transform';
 export * from './vector';
+export * from './plane';
