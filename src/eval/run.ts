@@ -3,7 +3,7 @@
 import { type Annotation, evaluationImages, type LoadedScene, loadScene, openDataset } from '../dataset';
 import { type ModelManifest } from '../models/manifest';
 import { openModel } from '../models/session';
-import { modelInput } from '../perception/preprocess';
+import { modelInput, rgbImage } from '../perception/preprocess';
 import { percentile } from './metrics';
 
 export interface EvalOptions {
@@ -57,7 +57,10 @@ export async function runEvaluation(
     const latencies: number[] = [];
     for (const [i, image] of images.entries()) {
       const scene = loadScene(ds, image, byImage.get(image.id) ?? []);
-      const input = modelInput(m, { width, height, rgb: scene.rgb, depth: scene.depth });
+      const input = modelInput(m, {
+        color: rgbImage(width, height, scene.rgb),
+        depth: { width, height, metres: scene.depth },
+      });
       const t0 = process.hrtime.bigint();
       const out = await model.run(input);
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { loadScene, openDataset } from '../dataset';
-import { modelInput } from '../perception/preprocess';
+import { modelInput, rgbImage } from '../perception/preprocess';
 import { loadManifest } from './manifest';
 
 export interface CalibrationOptions {
@@ -36,7 +36,10 @@ export async function calibrate(o: CalibrationOptions): Promise<{ tensors: numbe
     for (let i = 0; i < n; i++) {
       const image = split.images[Math.floor((i * split.images.length) / n)];
       const scene = loadScene(ds, image, []);
-      const input = modelInput(m, { width, height, rgb: scene.rgb, depth: scene.depth });
+      const input = modelInput(m, {
+        color: rgbImage(width, height, scene.rgb),
+        depth: { width, height, metres: scene.depth },
+      });
       const res = await session.run({ [m.input.name]: new ort.Tensor('float32', input, [...m.input.shape]) }, tensors);
       for (const t of tensors) {
         const data = res[t].data as Float32Array;

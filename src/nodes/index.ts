@@ -1,9 +1,11 @@
 // Importing a node's folder registers it with `grasp-perception run`.
 import './camera-check';
 import './sim';
+import './perception';
 
 export * from './registry';
 export * from './diagnostics';
 export * from './rgbd-input';
 export * from './camera-check';
 export * from './sim';
+export * from './perception';

@@ -1,0 +1,214 @@
+import * as path from 'node:path';
+import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
+import { PACKAGE_ROOT } from '../../msg';
+import { EXECUTION_PROVIDERS, openModel } from '../../models/session';
+import {
+  graspArrayMessage,
+  heatmapMessages,
+  instanceArrayMessage,
+  labelImageMessage,
+  poseArrayMessage,
+} from '../../perception/messages';
+import { perceive, type PerceptionOutput, type PerceptionParams } from '../../perception/pipeline';
+import { Diagnostics } from '../diagnostics';
+import { type RunningNode } from '../registry';
+import { type RgbdFault, type RgbdFrame, RgbdInput } from '../rgbd-input';
+import { LatestFrameWorker } from './latest-frame';
+
+export const PERCEPTION_PARAMETERS = {
+  model_file_path: param.string(
+    'models/fast_graspnext.json',
+    'Model manifest (relative paths: to the package)',
+    {
+      readOnly: true,
+    },
+  ),
+  execution_providers: param.stringArray(['cpu'], 'onnxruntime execution providers, tried in order', {
+    readOnly: true,
+  }),
+  intra_op_threads: param.integer(2, 'onnxruntime intra-op threads (0 = its default)', {
+    range: { from: 0, to: 256 },
+    readOnly: true,
+  }),
+  input_qos: param.string('sensor_data', 'QoS profile of the colour, depth and camera_info inputs', {
+    choices: ['sensor_data', 'default', 'system_default'],
+  }),
+  sync_queue_size: param.integer(10, 'ApproximateTime queue size per input', { range: { from: 1, to: 100 } }),
+  sync_max_interval: param.double(0.05, 'Largest stamp spread of a synchronised set, seconds', {
+    range: { from: 0, to: 1 },
+  }),
+  confidence_threshold: param.double(0.3, 'Instance score threshold', { range: { from: 0, to: 1 } }),
+  nms_iou: param.double(0.7, 'Amodal boxes overlapping a better one by more are dropped', {
+    range: { from: 0, to: 1 },
+  }),
+  max_instances: param.integer(50, 'Most instances per frame', { range: { from: 1, to: 500 } }),
+  suction_threshold: param.double(0.5, 'Suction heatmap score a grasp needs', { range: { from: 0, to: 1 } }),
+  suction_nms_radius: param.double(12, 'Grasps closer than this to a better one are dropped, pixels', {
+    range: { from: 0, to: 1000 },
+  }),
+  max_grasps: param.integer(10, 'Most grasps per frame', { range: { from: 1, to: 1000 } }),
+  grasp_window: param.integer(4, 'Half-size of the depth window for repair and normals, pixels', {
+    range: { from: 1, to: 50 },
+  }),
+  diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
+    range: { from: 0.1, to: 10 },
+  }),
+};
+
+/**
+ * perception_node: synchronised RGB-D in; suction grasps, instances with visible/amodal masks and
+ * occlusion, label image and heatmaps out. Inference never queues behind itself: while a frame is in
+ * the model, only the newest frame waits and older ones are dropped (counted on /diagnostics).
+ */
+export async function startPerception(bus: Bus, options: CreateNodeOptions): Promise<RunningNode> {
+  const node = bus.createNode('perception_node', options);
+  const p = node.declareParameters(PERCEPTION_PARAMETERS);
+  const unknown = p.execution_providers.filter(
+    (e) => !(EXECUTION_PROVIDERS as readonly string[]).includes(e),
+  );
+  const manifest = path.isAbsolute(p.model_file_path)
+    ? p.model_file_path
+    : path.join(PACKAGE_ROOT, p.model_file_path);
+  let session;
+  try {
+    if (unknown.length)
+      throw new Error(
+        `unknown execution provider ${unknown.join(', ')} (known: ${EXECUTION_PROVIDERS.join(', ')})`,
+      );
+    session = await openModel(manifest, {
+      executionProviders: p.execution_providers,
+      intraOpThreads: p.intra_op_threads,
+      onFallback: (provider, reason) =>
+        node.logger.warn(`execution provider ${provider} unavailable (${reason}); trying the next`),
+      warmupRuns: 3,
+    });
+  } catch (err) {
+    node.destroy();
+    throw new Error(`perception_node: ${(err as Error).message}`, { cause: err });
+  }
+  if (session.manifest.task !== 'perception') {
+    node.destroy();
+    throw new Error(
+      `perception_node: ${manifest} is a ${session.manifest.task} model, not a perception model`,
+    );
+  }
+  const params = (): PerceptionParams => ({
+    decoding: { score_threshold: p.confidence_threshold, nms_iou: p.nms_iou, max_instances: p.max_instances },
+    grasps: {
+      threshold: p.suction_threshold,
+      nmsRadiusPx: p.suction_nms_radius,
+      maxGrasps: p.max_grasps,
+      windowRadiusPx: p.grasp_window,
+    },
+  });
+  const pubs = {
+    grasps: node.createPublisher('grasp_perception/msg/SuctionGraspArray', '~/suction_grasps', QOS_DEFAULT),
+    poses: node.createPublisher('geometry_msgs/msg/PoseArray', '~/suction_poses', QOS_DEFAULT),
+    instances: node.createPublisher('grasp_perception/msg/ObjectInstanceArray', '~/instances', QOS_DEFAULT),
+    labels: node.createPublisher('sensor_msgs/msg/Image', '~/instance_labels', QOS_DEFAULT),
+    suction: node.createPublisher('sensor_msgs/msg/Image', '~/suction_heatmap', QOS_DEFAULT),
+    com: node.createPublisher('sensor_msgs/msg/Image', '~/com_heatmap', QOS_DEFAULT),
+  };
+  const diagnostics = new Diagnostics(node, 'grasp_perception', p.diagnostics_period);
+  const started = Date.now();
+  let processed = 0;
+  let faults = 0;
+  let lastTimes: PerceptionOutput['times'] | undefined;
+  let lastTotalMs = 0;
+
+  const publish = (frame: RgbdFrame, out: PerceptionOutput): void => {
+    const { header } = frame;
+    const { width, height } = frame.camera;
+    pubs.grasps.publish(graspArrayMessage(out.grasps, header));
+    pubs.poses.publish(poseArrayMessage(out.grasps, header));
+    pubs.instances.publish(instanceArrayMessage(out.instances, header, width, height));
+    pubs.labels.publish(labelImageMessage(out.labels, width, height, header));
+    const heat = heatmapMessages(out, header);
+    pubs.suction.publish(heat.suction);
+    pubs.com.publish(heat.com);
+  };
+
+  const worker = new LatestFrameWorker<RgbdFrame>(
+    async (frame) => {
+      const t0 = Date.now();
+      const out = await perceive(
+        session,
+        { color: frame.color, depth: frame.depth, camera: frame.camera },
+        params(),
+      );
+      publish(frame, out);
+      processed++;
+      lastTimes = out.times;
+      lastTotalMs = Date.now() - t0;
+      report(out);
+    },
+    (err) => {
+      faults++;
+      node.logger.throttle('error', 'inference', 5, `inference failed: ${err.message}`);
+      diagnostics.report('model', {
+        level: 'error',
+        message: `inference failed: ${err.message}`,
+        values: status(),
+      });
+    },
+  );
+
+  const status = () => ({
+    model: session.manifest.name,
+    precision: session.manifest.precision,
+    'execution provider': session.provider,
+    'frames processed': processed,
+    'frames dropped (model busy)': worker.dropped,
+    'input faults': faults,
+    'rate (Hz)': (processed / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(2),
+    'latency (ms)': lastTotalMs.toFixed(1),
+    ...Object.fromEntries(Object.entries(lastTimes ?? {}).map(([k, v]) => [k, v.toFixed(2)])),
+    ...input.counters(),
+  });
+  const report = (out: PerceptionOutput): void => {
+    diagnostics.report('model', {
+      level: 'ok',
+      message: `${out.instances.length} instances, ${out.grasps.length} grasps`,
+      values: { ...status(), 'grasps skipped (no depth)': out.skippedNoDepth },
+    });
+  };
+  const onFault = (fault: RgbdFault): void => {
+    faults++;
+    node.logger.throttle('warn', fault.code, 5, `${fault.stream}: ${fault.message}`);
+    diagnostics.report('rgbd input', {
+      level: 'warn',
+      message: `${fault.stream}: ${fault.message}`,
+      values: { 'fault code': fault.code, 'input faults': faults, ...input.counters() },
+    });
+  };
+  const input = new RgbdInput(
+    node,
+    { qos: qosProfile(p.input_qos), queueSize: p.sync_queue_size, maxIntervalSec: p.sync_max_interval },
+    (frame) => {
+      diagnostics.report('rgbd input', {
+        level: 'ok',
+        message: 'synchronised RGB-D frames',
+        values: input.counters(),
+      });
+      worker.push(frame);
+    },
+    onFault,
+  );
+  diagnostics.report('model', {
+    level: 'ok',
+    message: `${session.manifest.name} loaded on ${session.provider}; waiting for frames`,
+    values: status(),
+  });
+
+  return {
+    node,
+    diagnostics,
+    stop: async () => {
+      diagnostics.stop();
+      input.destroy();
+      await worker.drain();
+      await session.release();
+      node.destroy();
+    },
+  };
+}

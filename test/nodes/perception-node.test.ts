@@ -1,0 +1,127 @@
+// sim_node + perception_node on the in-process bus with the shipped model: the grasps land on objects'
+// graspable surfaces per the simulator's own ground truth, at the true surface point.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InProcessBus, LogConfig, type LogRecord, QOS_DEFAULT } from '../../src/bus';
+import { type ObjectInstanceArray, type SuctionGraspArray, type Image } from '../../src/msg';
+import { nodeEntry, type RunningNode } from '../../src/nodes';
+import { BinPickingSim } from '../../src/sim';
+
+jest.setTimeout(120_000);
+
+const SEEDS = [3, 4];
+
+function until<T>(list: T[], n: number, ms = 60_000): Promise<void> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (list.length >= n) resolve();
+      else if (Date.now() - start > ms)
+        reject(new Error(`waited ${ms} ms for ${n} messages, got ${list.length}`));
+      else setTimeout(tick, 20);
+    };
+    tick();
+  });
+}
+
+describe('perception_node with sim_node', () => {
+  let bus: InProcessBus | undefined;
+  const running: RunningNode[] = [];
+  afterEach(async () => {
+    for (const r of running.splice(0)) await r.stop();
+    await bus?.shutdown();
+  });
+
+  it('top-5 grasps lie on graspable surfaces, at the true surface point', async () => {
+    let onSurface = 0;
+    let total = 0;
+    const errorsMm: number[] = [];
+    for (const seed of SEEDS) {
+      const logs: LogRecord[] = [];
+      bus = new InProcessBus({
+        argv: ['--ros-args', '-p', `seed:=${seed}`, '-p', 'objects:=10', '-p', 'rate:=4'],
+        logConfig: new LogConfig('info', (r) => logs.push(r)),
+      });
+      running.push(await nodeEntry('perception_node').start(bus, { namespace: '/camera' }));
+      running.push(await nodeEntry('sim_node').start(bus, { namespace: '/camera' }));
+      const watcher = bus.createNode('watcher');
+      const grasps: SuctionGraspArray[] = [];
+      const instances: ObjectInstanceArray[] = [];
+      const labels: Image[] = [];
+      watcher.createSubscription(
+        'grasp_perception/msg/SuctionGraspArray',
+        '/camera/perception_node/suction_grasps',
+        QOS_DEFAULT,
+        (m) => void grasps.push(m),
+      );
+      watcher.createSubscription(
+        'grasp_perception/msg/ObjectInstanceArray',
+        '/camera/perception_node/instances',
+        QOS_DEFAULT,
+        (m) => void instances.push(m),
+      );
+      watcher.createSubscription(
+        'sensor_msgs/msg/Image',
+        '/camera/perception_node/instance_labels',
+        QOS_DEFAULT,
+        (m) => void labels.push(m),
+      );
+      await until(grasps, 1);
+      await until(instances, 1);
+      for (const r of running.splice(0)) await r.stop();
+      await bus.shutdown();
+      bus = undefined;
+
+      // The simulator's own ground truth for the same episode (sim_node's camera).
+      const sim = await BinPickingSim.random(
+        { count: 10, seed },
+        { camera: { width: 640, height: 480, fx: 615, fy: 615 } },
+      );
+      const f = sim.frame({ realism: false });
+      sim.dispose();
+      const msg = grasps[0];
+      expect(msg.header.frame_id).toBe('camera_color_optical_frame');
+      expect(msg.grasps.length).toBeGreaterThanOrEqual(5);
+      for (const g of msg.grasps.slice(0, 5)) {
+        const k = g.v * f.width + g.u;
+        total++;
+        if (f.instance[k] > 0 && f.suction![k] >= 0.5) onSurface++;
+        const z = f.depthExact[k];
+        const x = ((g.u - f.intrinsics.cx) / f.intrinsics.fx) * z;
+        const y = ((g.v - f.intrinsics.cy) / f.intrinsics.fy) * z;
+        const p = g.pose.position;
+        errorsMm.push(1000 * Math.hypot(p.x - x, p.y - y, p.z - z));
+      }
+      expect(instances[0].instances.length).toBeGreaterThan(3);
+      expect(labels[0].encoding).toBe('mono16');
+      expect(logs.filter((r) => r.level === 'error' || r.level === 'fatal').map((r) => r.message)).toEqual(
+        [],
+      );
+    }
+    errorsMm.sort((a, b) => a - b);
+    const median = errorsMm[errorsMm.length >> 1];
+    expect({ onSurface: onSurface / total >= 0.8, median: median < 5 }).toEqual({
+      onSurface: true,
+      median: true,
+    });
+  });
+
+  it('a missing model stops the node at start with one clear error', async () => {
+    bus = new InProcessBus({ argv: ['--ros-args', '-p', 'model_file_path:=/nonexistent/model.json'] });
+    await expect(nodeEntry('perception_node').start(bus, {})).rejects.toThrow(
+      'perception_node: /nonexistent/model.json: model manifest not found',
+    );
+  });
+
+  it('a corrupt model file stops the node at start with one clear error', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-node-'));
+    const src = path.join(__dirname, '../../models/fast_graspnext.json');
+    const m = JSON.parse(fs.readFileSync(src, 'utf8')) as { model_file: string };
+    fs.copyFileSync(src, path.join(dir, 'm.json'));
+    fs.writeFileSync(path.join(dir, m.model_file), 'not an onnx model');
+    bus = new InProcessBus({ argv: ['--ros-args', '-p', `model_file_path:=${path.join(dir, 'm.json')}`] });
+    await expect(nodeEntry('perception_node').start(bus, {})).rejects.toThrow(/corrupt or replaced/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
