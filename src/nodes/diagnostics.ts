@@ -34,11 +34,15 @@ export class Diagnostics {
     this.timer = node.createTimer(periodSec, () => this.publish());
   }
 
-  /** Records a task's state; publishes immediately when its level changed. */
+  /**
+   * Records a task's state; publishes immediately when its level changed, or when a WARN/ERROR changes
+   * its message (each distinct fault reaches /diagnostics, not only the last one of a period).
+   */
   report(task: string, entry: DiagnosticEntry): void {
     const previous = this.entries.get(task);
     this.entries.set(task, entry);
-    if (previous?.level !== entry.level) this.publish();
+    const newFault = entry.level !== 'ok' && previous?.message !== entry.message;
+    if (previous?.level !== entry.level || newFault) this.publish();
   }
 
   entry(task: string): DiagnosticEntry | undefined {

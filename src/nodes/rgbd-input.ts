@@ -79,6 +79,8 @@ export function decodeRgbdFrame(color: Image, depthMsg: Image, info: CameraInfo)
 export class RgbdInput {
   private readonly subs: Subscription[];
   private readonly sync: RgbdSynchronizer;
+  /** Messages received per stream (before synchronisation). */
+  readonly received = { color: 0, depth: 0, camera_info: 0 };
 
   constructor(
     node: BusNode,
@@ -95,15 +97,18 @@ export class RgbdInput {
       },
     );
     this.subs = [
-      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.color, options.qos, (m) =>
-        this.sync.add(RGBD_INPUT.color, m),
-      ),
-      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.depth, options.qos, (m) =>
-        this.sync.add(RGBD_INPUT.depth, m),
-      ),
-      node.createSubscription('sensor_msgs/msg/CameraInfo', RGBD_TOPICS.info, options.qos, (m) =>
-        this.sync.add(RGBD_INPUT.cameraInfo, m),
-      ),
+      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.color, options.qos, (m) => {
+        this.received.color++;
+        this.sync.add(RGBD_INPUT.color, m);
+      }),
+      node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.depth, options.qos, (m) => {
+        this.received.depth++;
+        this.sync.add(RGBD_INPUT.depth, m);
+      }),
+      node.createSubscription('sensor_msgs/msg/CameraInfo', RGBD_TOPICS.info, options.qos, (m) => {
+        this.received.camera_info++;
+        this.sync.add(RGBD_INPUT.cameraInfo, m);
+      }),
     ];
   }
 
@@ -115,6 +120,29 @@ export class RgbdInput {
       'info topic': this.subs[2].topic,
     };
   }
+
+  /**
+   * Call periodically: a fault when messages arrived since the last call but no synchronised set came
+   * out of them (a stream missing, or stamps further apart than the slop), else null.
+   */
+  checkSync(): RgbdFault | null {
+    const now = { ...this.received, sets: this.sync.stats().emitted };
+    const last = this.lastCheck;
+    this.lastCheck = now;
+    const arrived = now.color + now.depth + now.camera_info - (last.color + last.depth + last.camera_info);
+    if (arrived === 0 || now.sets > last.sets) return null;
+    const d = (k: 'color' | 'depth' | 'camera_info') => now[k] - last[k];
+    const missing = (['color', 'depth', 'camera_info'] as const).filter((k) => d(k) === 0);
+    return {
+      stream: 'sync',
+      code: missing.length ? 'STREAM_MISSING' : 'UNSYNCHRONISED',
+      message: missing.length
+        ? `no ${missing.join(', ')} messages while the other inputs arrive (color ${d('color')}, depth ${d('depth')}, camera_info ${d('camera_info')})`
+        : `inputs arrive (color ${d('color')}, depth ${d('depth')}, camera_info ${d('camera_info')}) but never within sync_max_interval of each other`,
+    };
+  }
+
+  private lastCheck = { color: 0, depth: 0, camera_info: 0, sets: 0 };
 
   counters(): Record<string, number> {
     const s = this.sync.stats();

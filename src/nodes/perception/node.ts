@@ -10,6 +10,7 @@ import {
   poseArrayMessage,
 } from '../../perception/messages';
 import { perceive, type PerceptionOutput, type PerceptionParams } from '../../perception/pipeline';
+import { describeFrame } from '../camera-check';
 import { Diagnostics } from '../diagnostics';
 import { type RunningNode } from '../registry';
 import { type RgbdFault, type RgbdFrame, RgbdInput } from '../rgbd-input';
@@ -49,6 +50,9 @@ export const PERCEPTION_PARAMETERS = {
   max_grasps: param.integer(10, 'Most grasps per frame', { range: { from: 1, to: 1000 } }),
   grasp_window: param.integer(4, 'Half-size of the depth window for repair and normals, pixels', {
     range: { from: 1, to: 50 },
+  }),
+  min_valid_depth_fraction: param.double(0.5, 'WARN when fewer depth pixels than this are valid', {
+    range: { from: 0, to: 1 },
   }),
   diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
     range: { from: 0.1, to: 10 },
@@ -185,15 +189,28 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     node,
     { qos: qosProfile(p.input_qos), queueSize: p.sync_queue_size, maxIntervalSec: p.sync_max_interval },
     (frame) => {
-      diagnostics.report('rgbd input', {
-        level: 'ok',
-        message: 'synchronised RGB-D frames',
-        values: input.counters(),
-      });
+      const valid = describeFrame(frame).validDepthFraction;
+      if (valid < p.min_valid_depth_fraction) {
+        onFault({
+          stream: 'depth',
+          code: 'DEPTH_MOSTLY_INVALID',
+          message: `only ${(valid * 100).toFixed(1)} % of depth pixels are valid (NaN or 0); grasps need depth`,
+        });
+      } else {
+        diagnostics.report('rgbd input', {
+          level: 'ok',
+          message: 'synchronised RGB-D frames',
+          values: input.counters(),
+        });
+      }
       worker.push(frame);
     },
     onFault,
   );
+  const syncWatch = node.createTimer(p.diagnostics_period, () => {
+    const fault = input.checkSync();
+    if (fault) onFault(fault);
+  });
   diagnostics.report('model', {
     level: 'ok',
     message: `${session.manifest.name} loaded on ${session.provider}; waiting for frames`,
@@ -205,6 +222,7 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     diagnostics,
     stop: async () => {
       diagnostics.stop();
+      syncWatch.cancel();
       input.destroy();
       await worker.drain();
       await session.release();
