@@ -80,7 +80,7 @@ describe('perception_node input faults', () => {
     await send({ depth: small });
     await send({ depth: encodeDepth16(new Float32Array(320 * 240), 320, 240, good().depth.header) });
     const info = good().info;
-    await send({ info: { ...info, k: [0, 0, 0, 0, 0, 0, 0, 0, 1] } });
+    await send({ info: { ...info, k: Float64Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1]) } });
     for (let i = 0; i < 5; i++) await send({ info: null }); // camera_info missing
     await wait(300);
     for (let i = 0; i < 5; i++) await send({ depthStampOffset: 5 }); // stamps 5 s apart
