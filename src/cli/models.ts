@@ -5,6 +5,7 @@ import { calibrate } from '../models/calibrate';
 import { evaluatePerception } from '../eval/perception';
 import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
+import { runInfer } from './infer';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
@@ -65,6 +66,29 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         }
       });
   }
+
+  program
+    .command('infer')
+    .description('run perception on image files: writes DIR/result.json and DIR/overlay.png')
+    .requiredOption('--rgb <png>', '8-bit colour PNG')
+    .requiredOption('--depth <png>', '16-bit depth PNG in millimetres, aligned to the colour image')
+    .requiredOption('--camera-info <yaml>', 'camera_calibration YAML (image_width, camera_matrix, ...)')
+    .requiredOption('--out <dir>', 'directory to write')
+    .option('--model <manifest>', 'perception model manifest', 'models/fast_graspnext.json')
+    .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
+    .action(
+      async (o: {
+        rgb: string;
+        depth: string;
+        cameraInfo: string;
+        out: string;
+        model: string;
+        threads: number;
+      }) => {
+        const r = await runInfer(o);
+        io.out(`${JSON.stringify(r)}\n`);
+      },
+    );
 
   program
     .command('calibrate')

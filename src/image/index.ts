@@ -11,3 +11,4 @@ export * from './depth';
 export * from './compressed';
 export * from './camera';
 export { cv, withCv, type Cv, type Mat } from './opencv';
+export * from './calibration-yaml';
