@@ -4,6 +4,9 @@ import { encodeFloat32Image } from '../image';
 import {
   type Header,
   type Image,
+  type Marker,
+  type MarkerArray,
+  MarkerConstants,
   type ObjectInstanceArray,
   type PoseArray,
   type RegionOfInterest,
@@ -96,4 +99,72 @@ export function heatmapMessages(out: PerceptionOutput, header: Header): { suctio
     suction: encodeFloat32Image(out.suction.data, out.suction.width, out.suction.height, header),
     com: encodeFloat32Image(out.com.data, out.com.width, out.com.height, header),
   };
+}
+
+const EMPTY_MARKER_FIELDS = {
+  lifetime: { sec: 0, nanosec: 0 },
+  frame_locked: false,
+  points: [],
+  colors: [],
+  texture_resource: '',
+  texture: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, format: '', data: new Uint8Array(0) },
+  uv_coordinates: [],
+  text: '',
+  mesh_resource: '',
+  mesh_file: { filename: '', data: new Uint8Array(0) },
+  mesh_use_embedded_materials: false,
+};
+
+/**
+ * RViz markers: DELETEALL, then an arrow per grasp (along the approach, ending at the contact; green =
+ * best), and a sphere per centre of mass (red when the object is occluded).
+ */
+export function markerArrayMessage(out: PerceptionOutput, header: Header): MarkerArray {
+  const markers: Marker[] = [
+    {
+      ...EMPTY_MARKER_FIELDS,
+      header,
+      ns: '',
+      id: 0,
+      type: MarkerConstants.ARROW,
+      action: MarkerConstants.DELETEALL,
+      pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+      scale: { x: 0, y: 0, z: 0 },
+      color: { r: 0, g: 0, b: 0, a: 0 },
+    },
+  ];
+  out.grasps.forEach((g, i) => {
+    const start = {
+      x: g.point.x + 0.05 * g.normal.x,
+      y: g.point.y + 0.05 * g.normal.y,
+      z: g.point.z + 0.05 * g.normal.z,
+    };
+    markers.push({
+      ...EMPTY_MARKER_FIELDS,
+      header,
+      ns: 'suction_grasps',
+      id: i,
+      type: MarkerConstants.ARROW,
+      action: MarkerConstants.ADD,
+      pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+      points: [start, g.point],
+      scale: { x: 0.004, y: 0.008, z: 0.01 },
+      color: i === 0 ? { r: 0, g: 1, b: 0, a: 1 } : { r: 1, g: 0.85, b: 0, a: 0.5 + 0.5 * g.score },
+    });
+  });
+  for (const inst of out.instances) {
+    if (!inst.centreOfMass) continue;
+    markers.push({
+      ...EMPTY_MARKER_FIELDS,
+      header,
+      ns: 'centre_of_mass',
+      id: inst.id,
+      type: MarkerConstants.SPHERE,
+      action: MarkerConstants.ADD,
+      pose: { position: inst.centreOfMass.point, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+      scale: { x: 0.01, y: 0.01, z: 0.01 },
+      color: inst.occluded ? { r: 1, g: 0.15, b: 0.15, a: 1 } : { r: 1, g: 1, b: 1, a: 1 },
+    });
+  }
+  return { markers };
 }

@@ -35,7 +35,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'depth.png'), encodePng(encodeDepth16(frame.depth, width, height, header)));
   fs.writeFileSync(
     path.join(dir, 'ci.yaml'),
-    calibrationYamlFromCameraInfo(cameraInfoFromModel({ width, height, ...frame.intrinsics }, header), 'sim'),
+    calibrationYamlFromCameraInfo(cameraInfoFromModel(frame.intrinsics, header), 'sim'),
   );
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -125,3 +125,55 @@ describe('perception_node with sim_node', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('perception_node triggered mode', () => {
+  let bus: InProcessBus | undefined;
+  const running: RunningNode[] = [];
+  afterEach(async () => {
+    for (const r of running.splice(0)) await r.stop();
+    await bus?.shutdown();
+  });
+
+  it('processes frames only for ~/detect requests, and answers within the timeout', async () => {
+    bus = new InProcessBus({
+      argv: [
+        '--ros-args',
+        '-p',
+        'mode:=triggered',
+        '-p',
+        'rate:=10',
+        '-p',
+        'width:=320',
+        '-p',
+        'height:=240',
+      ],
+    });
+    running.push(await nodeEntry('perception_node').start(bus, { namespace: '/camera' }));
+    const watcher = bus.createNode('planner');
+    const published: SuctionGraspArray[] = [];
+    watcher.createSubscription(
+      'grasp_perception/msg/SuctionGraspArray',
+      '/camera/perception_node/suction_grasps',
+      QOS_DEFAULT,
+      (m) => void published.push(m),
+    );
+    const client = watcher.createClient(
+      'grasp_perception/srv/DetectGrasps',
+      '/camera/perception_node/detect',
+    );
+    // No camera yet: the request times out with a reason.
+    const early = await client.call({ timeout: 0.3 });
+    expect(early.success).toBe(false);
+    expect(early.message).toMatch(/no synchronised RGB-D frame was processed within 0.3 s/);
+    running.push(await nodeEntry('sim_node').start(bus, { namespace: '/camera' }));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(published).toHaveLength(0); // frames arrive, but nobody asked
+    const r = await client.call({ timeout: 5 });
+    expect(r.success).toBe(true);
+    expect(r.grasps.grasps.length).toBeGreaterThan(0);
+    expect(r.instances.instances.length).toBeGreaterThan(0);
+    expect(r.grasps.header.frame_id).toBe('camera_color_optical_frame');
+    await bus.settle();
+    expect(published).toHaveLength(1);
+  });
+});

@@ -1,14 +1,16 @@
 import * as path from 'node:path';
 import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
-import { PACKAGE_ROOT } from '../../msg';
+import { type DetectGraspsResponse, PACKAGE_ROOT } from '../../msg';
 import { EXECUTION_PROVIDERS, openModel } from '../../models/session';
 import {
+  markerArrayMessage,
   graspArrayMessage,
   heatmapMessages,
   instanceArrayMessage,
   labelImageMessage,
   poseArrayMessage,
 } from '../../perception/messages';
+import { renderOverlay } from '../../perception/overlay';
 import { perceive, type PerceptionOutput, type PerceptionParams } from '../../perception/pipeline';
 import { describeFrame } from '../camera-check';
 import { Diagnostics } from '../diagnostics';
@@ -51,6 +53,15 @@ export const PERCEPTION_PARAMETERS = {
   grasp_window: param.integer(4, 'Half-size of the depth window for repair and normals, pixels', {
     range: { from: 1, to: 50 },
   }),
+  mode: param.string('continuous', "'continuous': every frame; 'triggered': only for ~/detect requests", {
+    choices: ['continuous', 'triggered'],
+    readOnly: true,
+  }),
+  detect_timeout: param.double(2.0, 'Default seconds ~/detect waits for a frame (request timeout 0)', {
+    range: { from: 0.01, to: 600 },
+  }),
+  publish_overlay: param.bool(true, 'Publish ~/overlay (rgb8: masks, boxes, occluded objects, grasps)'),
+  publish_markers: param.bool(true, 'Publish ~/markers (RViz arrows and spheres)'),
   min_valid_depth_fraction: param.double(0.5, 'WARN when fewer depth pixels than this are valid', {
     range: { from: 0, to: 1 },
   }),
@@ -112,7 +123,12 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     labels: node.createPublisher('sensor_msgs/msg/Image', '~/instance_labels', QOS_DEFAULT),
     suction: node.createPublisher('sensor_msgs/msg/Image', '~/suction_heatmap', QOS_DEFAULT),
     com: node.createPublisher('sensor_msgs/msg/Image', '~/com_heatmap', QOS_DEFAULT),
+    overlay: node.createPublisher('sensor_msgs/msg/Image', '~/overlay', QOS_DEFAULT),
+    markers: node.createPublisher('visualization_msgs/msg/MarkerArray', '~/markers', QOS_DEFAULT),
   };
+  /** ~/detect requests waiting for the next processed frame. */
+  const waiting: ((r: DetectGraspsResponse) => void)[] = [];
+  let skippedUntriggered = 0;
   const diagnostics = new Diagnostics(node, 'grasp_perception', p.diagnostics_period);
   const started = Date.now();
   let processed = 0;
@@ -130,6 +146,15 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     const heat = heatmapMessages(out, header);
     pubs.suction.publish(heat.suction);
     pubs.com.publish(heat.com);
+    if (p.publish_overlay) pubs.overlay.publish(renderOverlay(frame.color, out, frame.camera));
+    if (p.publish_markers) pubs.markers.publish(markerArrayMessage(out, header));
+    const response: DetectGraspsResponse = {
+      success: true,
+      message: `${out.instances.length} instances, ${out.grasps.length} grasps`,
+      grasps: graspArrayMessage(out.grasps, header),
+      instances: instanceArrayMessage(out.instances, header, width, height),
+    };
+    for (const resolve of waiting.splice(0)) resolve(response);
   };
 
   const worker = new LatestFrameWorker<RgbdFrame>(
@@ -163,6 +188,8 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     'execution provider': session.provider,
     'frames processed': processed,
     'frames dropped (model busy)': worker.dropped,
+    'frames skipped (not triggered)': skippedUntriggered,
+    mode: p.mode,
     'input faults': faults,
     'rate (Hz)': (processed / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(2),
     'latency (ms)': lastTotalMs.toFixed(1),
@@ -203,10 +230,31 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
           values: input.counters(),
         });
       }
-      worker.push(frame);
+      if (p.mode === 'triggered' && waiting.length === 0) skippedUntriggered++;
+      else worker.push(frame);
     },
     onFault,
   );
+  node.createService('grasp_perception/srv/DetectGrasps', '~/detect', (req) => {
+    const timeout = req.timeout > 0 ? req.timeout : p.detect_timeout;
+    return new Promise<DetectGraspsResponse>((resolve) => {
+      const timer = setTimeout(() => {
+        const i = waiting.indexOf(done);
+        if (i >= 0) waiting.splice(i, 1);
+        resolve({
+          success: false,
+          message: `no synchronised RGB-D frame was processed within ${timeout} s (check the camera topics and /diagnostics)`,
+          grasps: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, grasps: [] },
+          instances: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, instances: [] },
+        });
+      }, timeout * 1000);
+      const done = (r: DetectGraspsResponse): void => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+      waiting.push(done);
+    });
+  });
   const syncWatch = node.createTimer(p.diagnostics_period, () => {
     const fault = input.checkSync();
     if (fault) onFault(fault);
