@@ -51,18 +51,28 @@ export function buildProgram(
 
   program
     .command('run')
-    .description('start one node (what launch files and `ros2 run` call); ROS arguments follow --ros-args')
-    .argument('<node>', `node to start: ${nodeNames().join(', ')}`)
+    .description(
+      'start nodes (what launch files and `ros2 run` call); several share one in-process bus; ROS arguments follow --ros-args',
+    )
+    .argument('<nodes...>', `nodes to start: ${nodeNames().join(', ')}`)
     .addOption(busOption)
     .option('-n, --namespace <ns>', 'node namespace', '')
-    .action(async (name: string, opts: { bus: BusChoice; namespace: string }) => {
-      const entry = nodeEntry(name);
+    .action(async (names: string[], opts: { bus: BusChoice; namespace: string }) => {
+      const entries = names.map((name) => nodeEntry(name));
       const bus = await createBus(opts.bus, rosArgs);
-      const running = await entry.start(bus, { namespace: opts.namespace });
-      running.node.logger.info(
-        `${name} running on the ${bus.kind} bus as ${running.node.fullyQualifiedName}`,
-      );
-      await runUntilSignal(bus, [running]);
+      const running: RunningNode[] = [];
+      try {
+        for (const [i, entry] of entries.entries()) {
+          const r = await entry.start(bus, { namespace: opts.namespace });
+          running.push(r);
+          r.node.logger.info(`${names[i]} running on the ${bus.kind} bus as ${r.node.fullyQualifiedName}`);
+        }
+      } catch (err) {
+        for (const r of running) await r.stop();
+        await bus.shutdown();
+        throw err;
+      }
+      await runUntilSignal(bus, running);
     });
 
   program

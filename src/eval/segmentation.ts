@@ -8,30 +8,13 @@ import {
   modelCost,
   runEvaluation,
 } from './run';
+import { classMap } from '../perception/segmentation';
 import { ConfusionMatrix } from './metrics';
 
 export interface SegmentationMetrics extends EvaluatedModel, ModelCost {
   miou: number;
   pixel_accuracy: number;
   iou_per_class: Record<string, number | null>;
-}
-
-/** Per-pixel argmax over a 1xCxHxW logits tensor. */
-export function argmaxClasses(logits: Float32Array, classes: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let bestValue = logits[i];
-    for (let c = 1; c < classes; c++) {
-      const v = logits[c * n + i];
-      if (v > bestValue) {
-        bestValue = v;
-        best = c;
-      }
-    }
-    out[i] = best;
-  }
-  return out;
 }
 
 export async function evaluateSegmentation(
@@ -44,7 +27,14 @@ export async function evaluateSegmentation(
     confusion ??= new ConfusionMatrix(m.classes.length);
     confusion.add(
       scene.semantic,
-      argmaxClasses(out[m.outputs[0].name], m.classes.length, scene.semantic.length),
+      classMap(
+        out[m.outputs[0].name],
+        m.classes.length,
+        m.input.shape[3],
+        m.input.shape[2],
+        m.input.shape[3],
+        m.input.shape[2],
+      ),
     );
   });
   const m = run.manifest;

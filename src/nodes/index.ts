@@ -2,6 +2,7 @@
 import './camera-check';
 import './sim';
 import './perception';
+import './segmentation';
 
 export * from './registry';
 export * from './diagnostics';
@@ -9,3 +10,4 @@ export * from './rgbd-input';
 export * from './camera-check';
 export * from './sim';
 export * from './perception';
+export * from './segmentation';

@@ -1,0 +1,156 @@
+import * as path from 'node:path';
+import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
+import { ImageFormatError, validateColorImage } from '../../image';
+import { type Image, PACKAGE_ROOT } from '../../msg';
+import { openModel } from '../../models/session';
+import { blendLabels, coloredLabels, segment } from '../../perception/segmentation';
+import { Diagnostics } from '../diagnostics';
+import { LatestFrameWorker } from '../perception/latest-frame';
+import { type RunningNode } from '../registry';
+import { RGBD_TOPICS } from '../rgbd-input';
+
+export const SEGMENTATION_PARAMETERS = {
+  model_file_path: param.string(
+    'models/attendseg.json',
+    'Model manifest (relative paths: to the package)',
+    {
+      readOnly: true,
+    },
+  ),
+  execution_providers: param.stringArray(['cpu'], 'onnxruntime execution providers, tried in order', {
+    readOnly: true,
+  }),
+  intra_op_threads: param.integer(1, 'onnxruntime intra-op threads (0 = its default)', {
+    range: { from: 0, to: 256 },
+    readOnly: true,
+  }),
+  input_qos: param.string('sensor_data', 'QoS profile of the colour input', {
+    choices: ['sensor_data', 'default', 'system_default'],
+  }),
+  overlay_alpha: param.double(0.5, 'Opacity of the class colours in ~/overlay', {
+    range: { from: 0, to: 1 },
+  }),
+  diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
+    range: { from: 0.1, to: 10 },
+  }),
+};
+
+const rgb8 = (like: Image, data: Uint8Array): Image => ({
+  header: like.header,
+  height: like.height,
+  width: like.width,
+  encoding: 'rgb8',
+  is_bigendian: 0,
+  step: like.width * 3,
+  data,
+});
+
+/**
+ * segmentation_node: colour image in; per-pixel class ids (mono8, the manifest's classes), a colour
+ * rendering and an overlay out. Newest frame wins while the model is busy; faults are WARNs.
+ */
+export async function startSegmentation(bus: Bus, options: CreateNodeOptions): Promise<RunningNode> {
+  const node = bus.createNode('segmentation_node', options);
+  const p = node.declareParameters(SEGMENTATION_PARAMETERS);
+  const manifest = path.isAbsolute(p.model_file_path)
+    ? p.model_file_path
+    : path.join(PACKAGE_ROOT, p.model_file_path);
+  let session;
+  try {
+    session = await openModel(manifest, {
+      executionProviders: p.execution_providers,
+      intraOpThreads: p.intra_op_threads,
+      onFallback: (provider, reason) =>
+        node.logger.warn(`execution provider ${provider} unavailable (${reason}); trying the next`),
+    });
+  } catch (err) {
+    node.destroy();
+    throw new Error(`segmentation_node: ${(err as Error).message}`, { cause: err });
+  }
+  if (session.manifest.task !== 'segmentation') {
+    node.destroy();
+    throw new Error(
+      `segmentation_node: ${manifest} is a ${session.manifest.task} model, not a segmentation model`,
+    );
+  }
+  const s = session;
+  const classes = s.manifest.classes.map((c) => `${c.id}=${c.name}`).join(', ');
+  const pubs = {
+    labels: node.createPublisher('sensor_msgs/msg/Image', '~/labels', QOS_DEFAULT),
+    colored: node.createPublisher('sensor_msgs/msg/Image', '~/colored', QOS_DEFAULT),
+    overlay: node.createPublisher('sensor_msgs/msg/Image', '~/overlay', QOS_DEFAULT),
+  };
+  const diagnostics = new Diagnostics(node, 'grasp_perception', p.diagnostics_period);
+  let processed = 0;
+  let faults = 0;
+  const started = Date.now();
+  const status = (extra: Record<string, string | number> = {}) => ({
+    model: s.manifest.name,
+    'execution provider': s.provider,
+    classes,
+    'frames processed': processed,
+    'frames dropped (model busy)': worker.dropped,
+    'input faults': faults,
+    'rate (Hz)': (processed / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(2),
+    ...extra,
+  });
+  const worker = new LatestFrameWorker<Image>(
+    async (img) => {
+      const out = await segment(s, img);
+      pubs.labels.publish({ ...rgb8(img, out.labels), encoding: 'mono8', step: img.width });
+      pubs.colored.publish(rgb8(img, coloredLabels(out.labels)));
+      pubs.overlay.publish(rgb8(img, blendLabels(img, out.labels, p.overlay_alpha)));
+      processed++;
+      diagnostics.report('model', {
+        level: 'ok',
+        message: 'segmenting',
+        values: status(Object.fromEntries(Object.entries(out.times).map(([k, v]) => [k, v.toFixed(2)]))),
+      });
+    },
+    (err) => {
+      faults++;
+      diagnostics.report('model', {
+        level: 'error',
+        message: `inference failed: ${err.message}`,
+        values: status(),
+      });
+    },
+  );
+  const sub = node.createSubscription(
+    'sensor_msgs/msg/Image',
+    RGBD_TOPICS.color,
+    qosProfile(p.input_qos),
+    (img) => {
+      try {
+        validateColorImage(img);
+      } catch (err) {
+        if (!(err instanceof ImageFormatError)) throw err;
+        faults++;
+        node.logger.throttle('warn', err.code, 5, `color: ${err.message}`);
+        diagnostics.report('color input', {
+          level: 'warn',
+          message: `color: ${err.message}`,
+          values: { 'fault code': err.code, 'input faults': faults },
+        });
+        return;
+      }
+      worker.push(img);
+    },
+  );
+  diagnostics.report('model', {
+    level: 'ok',
+    message: `${s.manifest.name} loaded on ${s.provider}; waiting for images`,
+    values: status(),
+  });
+  return {
+    node,
+    diagnostics,
+    stop: async () => {
+      diagnostics.stop();
+      sub.destroy();
+      await worker.drain();
+      await s.release();
+      node.destroy();
+    },
+  };
+}
