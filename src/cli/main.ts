@@ -7,6 +7,7 @@ import { nodeEntry, nodeNames, type RunningNode } from '../nodes';
 import { runDemo } from './demo';
 import { simRender } from './sim-render';
 import { registerModelCommands } from './models';
+import { recordSim, type RecordOptions } from '../bag/replay';
 import { parseSplit, writeDataset } from '../dataset';
 import { SingleBar } from 'cli-progress';
 
@@ -127,6 +128,20 @@ export function buildProgram(
         io.out(`wrote ${r.file} (${r.objects} objects)\n`);
       },
     );
+
+  sim
+    .command('record')
+    .description('record simulated camera topics (colour, aligned depth, camera_info) to a ROS 2 MCAP bag')
+    .requiredOption('--out <file>', 'MCAP file to write')
+    .option('--frames <n>', 'frames to record', integer('--frames', 1, 100_000), 10)
+    .option('--seed <n>', 'random seed', integer('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--objects <n>', 'objects in random clutter (1-40)', integer('--objects', 1, 40), 10)
+    .option('--width <px>', 'image width', integer('--width', 32, 1920), 640)
+    .option('--height <px>', 'image height', integer('--height', 24, 1080), 480)
+    .option('--compressed', 'CompressedImage (jpeg colour, png depth) instead of raw Image', false)
+    .action(async (o: RecordOptions) => {
+      io.out(`${JSON.stringify(await recordSim(o))}\n`);
+    });
 
   program
     .command('dataset')

@@ -6,6 +6,10 @@ import { evaluatePerception } from '../eval/perception';
 import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
 import { runInfer } from './infer';
+import { replay } from '../bag/replay';
+import { runBench } from '../perception/bench';
+import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../msg';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
@@ -87,6 +91,72 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       }) => {
         const r = await runInfer(o);
         io.out(`${JSON.stringify(r)}\n`);
+      },
+    );
+
+  program
+    .command('replay')
+    .description(
+      "feed a bag's colour/depth/camera_info through the nodes; write inputs and outputs to a new MCAP",
+    )
+    .argument('<in.mcap>', 'ROS 2 MCAP bag (Image or CompressedImage, CameraInfo)')
+    .requiredOption('--out <file>', 'output MCAP (Foxglove opens it)')
+    .option('--color-topic <topic>', 'colour topic (default: the first image topic named like colour/rgb)')
+    .option('--depth-topic <topic>', 'aligned depth topic (default: the first image topic named like depth)')
+    .option('--info-topic <topic>', 'camera_info topic (default: the first CameraInfo topic)')
+    .option('--model <manifest>', "perception model manifest (default: perception_node's)")
+    .option('--no-segmentation', 'do not run segmentation_node')
+    .action(
+      async (
+        input: string,
+        o: {
+          out: string;
+          colorTopic?: string;
+          depthTopic?: string;
+          infoTopic?: string;
+          model?: string;
+          segmentation: boolean;
+        },
+      ) => {
+        io.out(`${JSON.stringify(await replay({ input, ...o }))}\n`);
+      },
+    );
+
+  program
+    .command('bench')
+    .description(
+      'perception latency per stage on 640x480 RGB-D messages, and a sustained fixed-rate run; prints JSON',
+    )
+    .option(
+      '--model <manifest>',
+      'perception model manifest',
+      path.join(PACKAGE_ROOT, 'models/fast_graspnext.json'),
+    )
+    .option('--frames <n>', 'frames for the per-stage figures', integer('--frames', 1, 1_000_000), 200)
+    .option('--width <px>', 'image width', integer('--width', 32, 1920), 640)
+    .option('--height <px>', 'image height', integer('--height', 24, 1080), 480)
+    .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 1)
+    .option('--rate <hz>', 'sustained run input rate', integer('--rate', 1, 1000), 30)
+    .option(
+      '--seconds <s>',
+      'sustained run length (0 skips it; the target is 600)',
+      integer('--seconds', 0, 86_400),
+      30,
+    )
+    .option('--scenes <n>', 'distinct simulator scenes cycled through', integer('--scenes', 1, 100), 8)
+    .option('--json', 'print one JSON object (the only output format)', true)
+    .action(
+      async (o: {
+        model: string;
+        frames: number;
+        width: number;
+        height: number;
+        threads: number;
+        rate: number;
+        seconds: number;
+        scenes: number;
+      }) => {
+        io.out(`${JSON.stringify(await runBench(o))}\n`);
       },
     );
 

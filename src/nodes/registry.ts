@@ -5,6 +5,8 @@ import { type Diagnostics } from './diagnostics';
 export interface RunningNode {
   readonly node: BusNode;
   readonly diagnostics?: Diagnostics;
+  /** Resolves when work already received is done (replay waits on it so no frame is dropped). */
+  idle?(): Promise<void>;
   stop(): Promise<void>;
 }
 

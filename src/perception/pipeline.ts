@@ -75,25 +75,34 @@ export interface PerceptionOutput {
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-/** Bilinear resize of a heatmap (half-pixel centres). */
+/** Bilinear resize of a heatmap (half-pixel centres); column taps are computed once per call. */
 export function resizeHeatmap(src: Heatmap, width: number, height: number): Heatmap {
   if (src.width === width && src.height === height) return src;
   const out = new Float32Array(width * height);
-  const sx = src.width / width;
+  const sw = src.width;
+  const sx = sw / width;
   const sy = src.height / height;
+  const x0s = new Int32Array(width);
+  const x1s = new Int32Array(width);
+  const txs = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(sw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+    x0s[x] = Math.floor(fx);
+    x1s[x] = Math.min(sw - 1, x0s[x] + 1);
+    txs[x] = fx - x0s[x];
+  }
+  const d = src.data;
   for (let y = 0; y < height; y++) {
     const fy = Math.min(src.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(src.height - 1, y0 + 1);
-    const ty = fy - y0;
+    const r0 = Math.floor(fy) * sw;
+    const r1 = Math.min(src.height - 1, Math.floor(fy) + 1) * sw;
+    const ty = fy - Math.floor(fy);
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      const fx = Math.min(src.width - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(src.width - 1, x0 + 1);
-      const tx = fx - x0;
-      const a = src.data[y0 * src.width + x0] * (1 - tx) + src.data[y0 * src.width + x1] * tx;
-      const b = src.data[y1 * src.width + x0] * (1 - tx) + src.data[y1 * src.width + x1] * tx;
-      out[y * width + x] = a * (1 - ty) + b * ty;
+      const tx = txs[x];
+      const a = d[r0 + x0s[x]] + (d[r0 + x1s[x]] - d[r0 + x0s[x]]) * tx;
+      const b = d[r1 + x0s[x]] + (d[r1 + x1s[x]] - d[r1 + x0s[x]]) * tx;
+      out[row + x] = a + (b - a) * ty;
     }
   }
   return { width, height, data: out };

@@ -145,6 +145,7 @@ export async function startSegmentation(bus: Bus, options: CreateNodeOptions): P
   return {
     node,
     diagnostics,
+    idle: () => worker.drain(),
     stop: async () => {
       diagnostics.stop();
       sub.destroy();
