@@ -177,3 +177,64 @@ describe('perception_node triggered mode', () => {
     expect(published).toHaveLength(1);
   });
 });
+
+describe('perception_node grasp frame and workspace', () => {
+  let bus: InProcessBus | undefined;
+  const running: RunningNode[] = [];
+  afterEach(async () => {
+    for (const r of running.splice(0)) await r.stop();
+    await bus?.shutdown();
+  });
+
+  async function firstGrasps(extra: string[]): Promise<SuctionGraspArray> {
+    bus = new InProcessBus({
+      argv: [
+        '--ros-args',
+        '-p',
+        'rate:=5',
+        '-p',
+        'width:=320',
+        '-p',
+        'height:=240',
+        '-p',
+        'grasp_frame_id:=world',
+        ...extra,
+      ],
+    });
+    running.push(await nodeEntry('sim_node').start(bus, { namespace: '/camera' }));
+    running.push(await nodeEntry('perception_node').start(bus, { namespace: '/camera' }));
+    const got: SuctionGraspArray[] = [];
+    bus
+      .createNode('planner')
+      .createSubscription(
+        'grasp_perception/msg/SuctionGraspArray',
+        '/camera/perception_node/suction_grasps',
+        QOS_DEFAULT,
+        (m) => void got.push(m),
+      );
+    await until(got, 1);
+    for (const r of running.splice(0)) await r.stop();
+    await bus.shutdown();
+    bus = undefined;
+    return got[0];
+  }
+
+  it('publishes grasps in the TF frame asked for, and drops those outside the workspace', async () => {
+    const inWorld = await firstGrasps([]);
+    expect(inWorld.header.frame_id).toBe('world');
+    expect(inWorld.grasps.length).toBeGreaterThan(0);
+    for (const g of inWorld.grasps) {
+      // On objects in the bin: above the floor, well below the camera.
+      expect(g.pose.position.z).toBeGreaterThan(-0.02);
+      expect(g.pose.position.z).toBeLessThan(0.3);
+    }
+    const none = await firstGrasps([
+      '-p',
+      'workspace_min:=[5.0, 5.0, 5.0]',
+      '-p',
+      'workspace_max:=[6.0, 6.0, 6.0]',
+    ]);
+    expect(none.header.frame_id).toBe('world');
+    expect(none.grasps).toEqual([]);
+  });
+});

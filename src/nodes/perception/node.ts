@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
-import { type DetectGraspsResponse, PACKAGE_ROOT } from '../../msg';
+import { type DetectGraspsResponse, type Header, PACKAGE_ROOT } from '../../msg';
 import { EXECUTION_PROVIDERS, openModel } from '../../models/session';
 import {
   markerArrayMessage,
@@ -11,7 +11,14 @@ import {
   poseArrayMessage,
 } from '../../perception/messages';
 import { renderOverlay } from '../../perception/overlay';
-import { perceive, type PerceptionOutput, type PerceptionParams } from '../../perception/pipeline';
+import {
+  type CameraGrasp,
+  perceive,
+  type PerceptionOutput,
+  type PerceptionParams,
+} from '../../perception/pipeline';
+import { rotateVector, transformPose } from '../../geometry';
+import { TfListener } from '../../tf';
 import { describeFrame } from '../camera-check';
 import { Diagnostics } from '../diagnostics';
 import { type RunningNode } from '../registry';
@@ -29,10 +36,14 @@ export const PERCEPTION_PARAMETERS = {
   execution_providers: param.stringArray(['cpu'], 'onnxruntime execution providers, tried in order', {
     readOnly: true,
   }),
-  intra_op_threads: param.integer(1, 'onnxruntime intra-op threads (0 = its default; 1 is fastest for the small model on 2 cores)', {
-    range: { from: 0, to: 256 },
-    readOnly: true,
-  }),
+  intra_op_threads: param.integer(
+    1,
+    'onnxruntime intra-op threads (0 = its default; 1 is fastest for the small model on 2 cores)',
+    {
+      range: { from: 0, to: 256 },
+      readOnly: true,
+    },
+  ),
   input_qos: param.string('sensor_data', 'QoS profile of the colour, depth and camera_info inputs', {
     choices: ['sensor_data', 'default', 'system_default'],
   }),
@@ -53,6 +64,15 @@ export const PERCEPTION_PARAMETERS = {
   grasp_window: param.integer(4, 'Half-size of the depth window for repair and normals, pixels', {
     range: { from: 1, to: 50 },
   }),
+  grasp_frame_id: param.string('', "Frame grasps are published in (via TF); '' = the camera's optical frame"),
+  workspace_min: param.doubleArray(
+    [],
+    'Workspace box corner [x, y, z] in the grasp frame, metres; [] = no filter',
+  ),
+  workspace_max: param.doubleArray(
+    [],
+    'Opposite workspace box corner [x, y, z]; grasps outside the box are dropped',
+  ),
   mode: param.string('continuous', "'continuous': every frame; 'triggered': only for ~/detect requests", {
     choices: ['continuous', 'triggered'],
     readOnly: true,
@@ -116,6 +136,51 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
       windowRadiusPx: p.grasp_window,
     },
   });
+  if (p.workspace_min.length !== p.workspace_max.length || ![0, 3].includes(p.workspace_min.length)) {
+    node.destroy();
+    await session.release();
+    throw new Error('perception_node: workspace_min and workspace_max need 3 values each (or both [])');
+  }
+  const tf = p.grasp_frame_id ? new TfListener(node) : undefined;
+  /** Grasps in the grasp frame and inside the workspace; camera frame (with a WARN) when TF fails. */
+  const placeGrasps = (
+    frame: RgbdFrame,
+    grasps: CameraGrasp[],
+  ): { header: Header; grasps: CameraGrasp[] } => {
+    let header = frame.header;
+    let placed = grasps;
+    if (tf) {
+      try {
+        const t = tf.buffer.lookupTransform(p.grasp_frame_id, frame.header.frame_id, frame.header.stamp, 0.1);
+        placed = grasps.map((g) => {
+          const pose = transformPose(t.transform, { position: g.point, orientation: g.orientation });
+          return {
+            ...g,
+            point: pose.position,
+            orientation: pose.orientation,
+            normal: rotateVector(t.transform.rotation, g.normal),
+          };
+        });
+        header = { ...frame.header, frame_id: p.grasp_frame_id };
+      } catch (err) {
+        onFault({
+          stream: 'sync',
+          code: 'TF_UNAVAILABLE',
+          message: `grasps stay in ${frame.header.frame_id}: ${(err as Error).message}`,
+        });
+        return { header, grasps };
+      }
+    }
+    if (p.workspace_min.length === 3) {
+      const [x0, y0, z0] = p.workspace_min;
+      const [x1, y1, z1] = p.workspace_max;
+      const inside = (v: number, a: number, b: number) => v >= Math.min(a, b) && v <= Math.max(a, b);
+      placed = placed.filter(
+        (g) => inside(g.point.x, x0, x1) && inside(g.point.y, y0, y1) && inside(g.point.z, z0, z1),
+      );
+    }
+    return { header, grasps: placed };
+  };
   const pubs = {
     grasps: node.createPublisher('grasp_perception/msg/SuctionGraspArray', '~/suction_grasps', QOS_DEFAULT),
     poses: node.createPublisher('geometry_msgs/msg/PoseArray', '~/suction_poses', QOS_DEFAULT),
@@ -139,8 +204,9 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
   const publish = (frame: RgbdFrame, out: PerceptionOutput): void => {
     const { header } = frame;
     const { width, height } = frame.camera;
-    pubs.grasps.publish(graspArrayMessage(out.grasps, header));
-    pubs.poses.publish(poseArrayMessage(out.grasps, header));
+    const placed = placeGrasps(frame, out.grasps);
+    pubs.grasps.publish(graspArrayMessage(placed.grasps, placed.header));
+    pubs.poses.publish(poseArrayMessage(placed.grasps, placed.header));
     pubs.instances.publish(instanceArrayMessage(out.instances, header, width, height));
     pubs.labels.publish(labelImageMessage(out.labels, width, height, header));
     const heat = heatmapMessages(out, header);
@@ -151,7 +217,7 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     const response: DetectGraspsResponse = {
       success: true,
       message: `${out.instances.length} instances, ${out.grasps.length} grasps`,
-      grasps: graspArrayMessage(out.grasps, header),
+      grasps: graspArrayMessage(placed.grasps, placed.header),
       instances: instanceArrayMessage(out.instances, header, width, height),
     };
     for (const resolve of waiting.splice(0)) resolve(response);
@@ -273,6 +339,7 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
       diagnostics.stop();
       syncWatch.cancel();
       input.destroy();
+      tf?.destroy();
       await worker.drain();
       await session.release();
       node.destroy();
