@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runMain } from '../cli/run-main';
 import { writeDataset } from '../../src/dataset';
 import { PACKAGE_ROOT } from '../../src/msg';
-import { main } from '../../src/cli/main';
 
 jest.setTimeout(120_000);
 
@@ -22,20 +22,7 @@ afterAll(() => {
   for (const d of [data, wrongSize]) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Runs the CLI in-process, capturing stdout/stderr. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'grasp-perception', ...args]);
-    return { code, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-}
+const cli = runMain;
 
 const fraction = expect.any(Number);
 

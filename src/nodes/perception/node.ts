@@ -1,7 +1,5 @@
-import * as path from 'node:path';
 import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
-import { type DetectGraspsResponse, type Header, PACKAGE_ROOT } from '../../msg';
-import { EXECUTION_PROVIDERS, openModel } from '../../models/session';
+import { type DetectGraspsResponse, type Header } from '../../msg';
 import {
   markerArrayMessage,
   graspArrayMessage,
@@ -21,29 +19,13 @@ import { rotateVector, transformPose } from '../../geometry';
 import { TfListener } from '../../tf';
 import { describeFrame } from '../camera-check';
 import { Diagnostics } from '../diagnostics';
+import { modelParameters, openNodeModel } from '../model-loader';
 import { type RunningNode } from '../registry';
 import { type RgbdFault, type RgbdFrame, RgbdInput } from '../rgbd-input';
 import { LatestFrameWorker } from './latest-frame';
 
 export const PERCEPTION_PARAMETERS = {
-  model_file_path: param.string(
-    'models/fast_graspnext.json',
-    'Model manifest (relative paths: to the package)',
-    {
-      readOnly: true,
-    },
-  ),
-  execution_providers: param.stringArray(['cpu'], 'onnxruntime execution providers, tried in order', {
-    readOnly: true,
-  }),
-  intra_op_threads: param.integer(
-    1,
-    'onnxruntime intra-op threads (0 = its default; 1 is fastest for the small model on 2 cores)',
-    {
-      range: { from: 0, to: 256 },
-      readOnly: true,
-    },
-  ),
+  ...modelParameters('models/fast_graspnext.json', 1),
   input_qos: param.string('sensor_data', 'QoS profile of the colour, depth and camera_info inputs', {
     choices: ['sensor_data', 'default', 'system_default'],
   }),
@@ -98,35 +80,7 @@ export const PERCEPTION_PARAMETERS = {
 export async function startPerception(bus: Bus, options: CreateNodeOptions): Promise<RunningNode> {
   const node = bus.createNode('perception_node', options);
   const p = node.declareParameters(PERCEPTION_PARAMETERS);
-  const unknown = p.execution_providers.filter(
-    (e) => !(EXECUTION_PROVIDERS as readonly string[]).includes(e),
-  );
-  const manifest = path.isAbsolute(p.model_file_path)
-    ? p.model_file_path
-    : path.join(PACKAGE_ROOT, p.model_file_path);
-  let session;
-  try {
-    if (unknown.length)
-      throw new Error(
-        `unknown execution provider ${unknown.join(', ')} (known: ${EXECUTION_PROVIDERS.join(', ')})`,
-      );
-    session = await openModel(manifest, {
-      executionProviders: p.execution_providers,
-      intraOpThreads: p.intra_op_threads,
-      onFallback: (provider, reason) =>
-        node.logger.warn(`execution provider ${provider} unavailable (${reason}); trying the next`),
-      warmupRuns: 3,
-    });
-  } catch (err) {
-    node.destroy();
-    throw new Error(`perception_node: ${(err as Error).message}`, { cause: err });
-  }
-  if (session.manifest.task !== 'perception') {
-    node.destroy();
-    throw new Error(
-      `perception_node: ${manifest} is a ${session.manifest.task} model, not a perception model`,
-    );
-  }
+  const session = await openNodeModel(node, p, 'perception');
   const params = (): PerceptionParams => ({
     decoding: { score_threshold: p.confidence_threshold, nms_iou: p.nms_iou, max_instances: p.max_instances },
     grasps: {

@@ -1,29 +1,15 @@
-import * as path from 'node:path';
 import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
 import { ImageFormatError, validateColorImage } from '../../image';
-import { type Image, PACKAGE_ROOT } from '../../msg';
-import { openModel } from '../../models/session';
+import { type Image } from '../../msg';
 import { blendLabels, coloredLabels, segment } from '../../perception/segmentation';
 import { Diagnostics } from '../diagnostics';
+import { modelParameters, openNodeModel } from '../model-loader';
 import { LatestFrameWorker } from '../perception/latest-frame';
 import { type RunningNode } from '../registry';
 import { RGBD_TOPICS } from '../rgbd-input';
 
 export const SEGMENTATION_PARAMETERS = {
-  model_file_path: param.string(
-    'models/attendseg.json',
-    'Model manifest (relative paths: to the package)',
-    {
-      readOnly: true,
-    },
-  ),
-  execution_providers: param.stringArray(['cpu'], 'onnxruntime execution providers, tried in order', {
-    readOnly: true,
-  }),
-  intra_op_threads: param.integer(1, 'onnxruntime intra-op threads (0 = its default)', {
-    range: { from: 0, to: 256 },
-    readOnly: true,
-  }),
+  ...modelParameters('models/attendseg.json', 1),
   input_qos: param.string('sensor_data', 'QoS profile of the colour input', {
     choices: ['sensor_data', 'default', 'system_default'],
   }),
@@ -52,27 +38,7 @@ const rgb8 = (like: Image, data: Uint8Array): Image => ({
 export async function startSegmentation(bus: Bus, options: CreateNodeOptions): Promise<RunningNode> {
   const node = bus.createNode('segmentation_node', options);
   const p = node.declareParameters(SEGMENTATION_PARAMETERS);
-  const manifest = path.isAbsolute(p.model_file_path)
-    ? p.model_file_path
-    : path.join(PACKAGE_ROOT, p.model_file_path);
-  let session;
-  try {
-    session = await openModel(manifest, {
-      executionProviders: p.execution_providers,
-      intraOpThreads: p.intra_op_threads,
-      onFallback: (provider, reason) =>
-        node.logger.warn(`execution provider ${provider} unavailable (${reason}); trying the next`),
-    });
-  } catch (err) {
-    node.destroy();
-    throw new Error(`segmentation_node: ${(err as Error).message}`, { cause: err });
-  }
-  if (session.manifest.task !== 'segmentation') {
-    node.destroy();
-    throw new Error(
-      `segmentation_node: ${manifest} is a ${session.manifest.task} model, not a segmentation model`,
-    );
-  }
+  const session = await openNodeModel(node, p, 'segmentation');
   const s = session;
   const classes = s.manifest.classes.map((c) => `${c.id}=${c.name}`).join(', ');
   const pubs = {
