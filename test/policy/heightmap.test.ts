@@ -1,0 +1,77 @@
+import { poseToTransform, quaternionFromAxisAngle, vec3 } from '../../src/geometry';
+import { type CameraModel } from '../../src/image';
+import { computeHeightmap, gridSize, VPG_GRID } from '../../src/policy/heightmap';
+import { BinPickingSim } from '../../src/sim';
+
+const camera: CameraModel = {
+  width: 160,
+  height: 120,
+  fx: 150,
+  fy: 150,
+  cx: 79.5,
+  cy: 59.5,
+  distortionModel: 'plumb_bob',
+  d: [0, 0, 0, 0, 0],
+};
+// 0.7 m above the origin, looking straight down (optical z = −world z, optical y = −world y).
+const worldFromCamera = {
+  translation: vec3(0, 0, 0.7),
+  rotation: quaternionFromAxisAngle(vec3(1, 0, 0), Math.PI),
+};
+
+test('VPG grid is 224 x 224', () => {
+  expect(gridSize(VPG_GRID)).toEqual({ width: 224, height: 224 });
+});
+
+test('a 5 cm block on the floor: its cells are 5 cm high, the floor 0, its colour kept', () => {
+  const depth = new Float32Array(160 * 120).fill(0.7);
+  const rgb = new Uint8Array(160 * 120 * 3).fill(50);
+  for (let v = 50; v < 70; v++) {
+    for (let u = 70; u < 90; u++) {
+      depth[v * 160 + u] = 0.65;
+      rgb.set([200, 10, 10], 3 * (v * 160 + u));
+    }
+  }
+  depth[0] = NaN;
+  const hm = computeHeightmap(rgb, depth, camera, worldFromCamera);
+  const centre = 112 * 224 + 112;
+  expect(hm.heights[centre]).toBeCloseTo(0.05, 6);
+  expect([...hm.colors.subarray(3 * centre, 3 * centre + 3)]).toEqual([200, 10, 10]);
+  // Far from the block, on the observed floor.
+  const floor = 112 * 224 + 10;
+  expect(hm.observed.subarray(110 * 224, 115 * 224).some((o) => o === 1)).toBe(true);
+  expect(hm.heights[floor]).toBeCloseTo(0, 6);
+  let max = 0;
+  for (const h of hm.heights) max = Math.max(max, h);
+  expect(max).toBeCloseTo(0.05, 6);
+});
+
+test('inputs of different sizes are one clear error', () => {
+  expect(() => computeHeightmap(new Uint8Array(3), new Float32Array(2), camera, worldFromCamera)).toThrow(
+    /heightmap inputs disagree: 160x120 camera, 2 depth values, 1 colour pixels/,
+  );
+});
+
+test('a simulator frame: the heightmap top matches the tallest object and stays under the bin rim', async () => {
+  const sim = await BinPickingSim.random({ count: 6, seed: 2 }, { camera: { width: 320, height: 240 } });
+  const f = sim.frame({ realism: false });
+  sim.dispose();
+  const model: CameraModel = {
+    ...f.intrinsics,
+    distortionModel: 'plumb_bob',
+    d: [0, 0, 0, 0, 0],
+  };
+  const hm = computeHeightmap(f.rgb, f.depthExact, model, poseToTransform(f.cameraPose), {
+    ...VPG_GRID,
+    x: [-0.15, 0.15],
+    y: [-0.15, 0.15],
+  });
+  let max = 0;
+  for (const h of hm.heights) max = Math.max(max, h);
+  expect(max).toBeGreaterThan(0.01);
+  expect(max).toBeLessThan(0.3);
+  const observed = hm.observed.reduce((a, b) => a + b, 0);
+  expect(observed / hm.observed.length).toBeGreaterThan(0.3);
+  const filled = hm.heights.filter((h, k) => !hm.observed[k] && h > 0).length;
+  expect(filled).toBeGreaterThan(0);
+});
