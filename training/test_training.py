@@ -55,6 +55,28 @@ class OutputShapes(unittest.TestCase):
         self.assertLessEqual(sum(p.numel() for p in build_segmenter("attendseg", 7).parameters()), 1_200_000)
 
 
+class PolicyNetworks(unittest.TestCase):
+    def test_q_map_shapes(self):
+        from policy_models import build_policy
+        for name in ("policy_full", "policy_reduced"):
+            with self.subTest(policy=name):
+                m, _, _ = build_policy(name)
+                m.eval()
+                size = 64 if name == "policy_full" else 96
+                with torch.no_grad():
+                    push, grasp = m(torch.randn(2, 4, size, size))
+                self.assertEqual((tuple(push.shape), tuple(grasp.shape)), ((2, 1, size, size), (2, 1, size, size)))
+
+    def test_reduced_needs_300x_less_compute_per_step(self):
+        from complexity import count_macs
+        from policy_models import build_policy
+        macs = {}
+        for name in ("policy_full", "policy_reduced"):
+            m, size, rotations = build_policy(name)
+            macs[name] = count_macs(m, (1, 4, size, size)) * rotations
+        self.assertGreaterEqual(macs["policy_full"] / macs["policy_reduced"], 300)
+
+
 class LossesFallWhenOverfitting(unittest.TestCase):
     """Each loss term falls when a network trains on the same handful of scenes."""
 
