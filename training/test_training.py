@@ -9,6 +9,7 @@ import os
 import tempfile
 import unittest
 
+import numpy as np
 import torch
 
 from losses import perception_loss, segmentation_loss
@@ -75,6 +76,27 @@ class PolicyNetworks(unittest.TestCase):
             m, size, rotations = build_policy(name)
             macs[name] = count_macs(m, (1, 4, size, size)) * rotations
         self.assertGreaterEqual(macs["policy_full"] / macs["policy_reduced"], 300)
+
+
+class SimulatorFromPython(unittest.TestCase):
+    def test_reset_observe_act_round_trip(self):
+        from sim_client import SimClient, SimError
+        grid = {"x": [-0.224, 0.224], "y": [-0.224, 0.224], "z": [0, 0.3], "resolution": 0.007}
+        with SimClient() as sim:
+            with self.assertRaises(SimError):
+                sim.observe()  # before reset
+            self.assertEqual(sim.reset(seed=3, objects=5)["objects_remaining"], 5)
+            hm = sim.observe(grid)
+            self.assertEqual(hm["heights"].shape, (64, 64))
+            self.assertGreater(hm["heights"].max(), 0.01)
+            # Grasp straight down at the cell with the most suction-friendly height: an object top.
+            inner = hm["heights"][12:52, 12:52]
+            r, c = np.unravel_index(np.argmax(inner), inner.shape)
+            x = grid["x"][0] + (c + 12 + 0.5) * grid["resolution"]
+            y = grid["y"][0] + (r + 12 + 0.5) * grid["resolution"]
+            reply = sim.act("grasp", x, y, float(inner[r, c]) + 0.002)
+            self.assertIn("outcome", reply)
+            self.assertEqual(reply["objects_remaining"], 5 - int(reply["success"]))
 
 
 class LossesFallWhenOverfitting(unittest.TestCase):

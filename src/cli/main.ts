@@ -8,6 +8,7 @@ import { runDemo } from './demo';
 import { simRender } from './sim-render';
 import { registerModelCommands } from './models';
 import { recordSim, type RecordOptions } from '../bag/replay';
+import { serveSim } from '../policy/sim-server';
 import { parseSplit, writeDataset } from '../dataset';
 import { SingleBar } from 'cli-progress';
 
@@ -128,6 +129,13 @@ export function buildProgram(
         io.out(`wrote ${r.file} (${r.objects} objects)\n`);
       },
     );
+
+  sim
+    .command('serve')
+    .description('drive the simulator over stdin/stdout, one JSON request per line (the RL trainer uses it)')
+    .action(async () => {
+      await serveSim(process.stdin, (line) => io.out(`${line}\n`));
+    });
 
   sim
     .command('record')
