@@ -103,14 +103,23 @@ function refine(heat: Float32Array, width: number, height: number, x: number, y:
   return [fit(at(x - 1, y), at(x + 1, y)), fit(at(x, y - 1), at(x, y + 1))];
 }
 
+/** IoU of two boxes; 0 for empty, inverted or NaN boxes. */
 export function boxIoU(a: Box, b: Box): number {
+  const aw = a.x1 - a.x0;
+  const ah = a.y1 - a.y0;
+  const bw = b.x1 - b.x0;
+  const bh = b.y1 - b.y0;
+  // `!(x > 0)` also rejects NaN.
+  if (!(aw > 0 && ah > 0 && bw > 0 && bh > 0)) return 0;
   const iw = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
   const ih = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
-  if (iw <= 0 || ih <= 0) return 0;
+  if (!(iw > 0 && ih > 0)) return 0;
   const inter = iw * ih;
-  const union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter;
+  const union = aw * ah + bw * bh - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/** Number of set (non-zero) pixels of a mask: its area, to pass to maskIoU when a mask is compared often. */
 
 /**
  * One instance mask at input resolution: logits = coeffs . protos at the prototype stride, sampled
