@@ -65,15 +65,21 @@ def train_step(arch, data, work, b, threads, device):
 
 
 def int8_step(name, models, data, work, b):
-    fp32_manifest = os.path.join(models, f"{name}.json")
-    fp32_onnx = os.path.join(models, f"{name}.onnx")
+    quantize_model(os.path.join(models, f"{name}.json"), os.path.join(models, f"{name}.onnx"), f"{name}_int8", models,
+                   work, ["--data", data, "--images", str(b["calibration_images"])],
+                   f"min-max over {b['calibration_images']} training scenes")
+
+
+def quantize_model(fp32_manifest, fp32_onnx, int8_name, models, work, calibration_args, calibration_text,
+                   method="static post-training, QDQ (onnxruntime U8S8)"):
+    """fp32 ONNX -> int8 QDQ ONNX + manifest: quantize.py prepare, calibration in onnxruntime-node, finalize.
+    The manifest is the fp32 one with the file, precision and quantization fields replaced."""
     qdir = os.path.join(work, "int8")
     os.makedirs(qdir, exist_ok=True)
-    calib, tensors, ranges = (os.path.join(qdir, f"{name}.{s}") for s in ("calib.onnx", "tensors.json", "ranges.json"))
+    calib, tensors, ranges = (os.path.join(qdir, f"{int8_name}.{s}") for s in ("calib.onnx", "tensors.json", "ranges.json"))
     quantize.prepare(fp32_onnx, calib, tensors)
-    run(CLI + ["calibrate", "--model", fp32_manifest, "--onnx", calib, "--tensors", tensors, "--data", data,
-               "--out", ranges, "--images", str(b["calibration_images"])])
-    int8_name = f"{name}_int8"
+    run(CLI + ["calibrate", "--model", fp32_manifest, "--onnx", calib, "--tensors", tensors, "--out", ranges]
+        + calibration_args)
     int8_onnx = os.path.join(models, f"{int8_name}.onnx")
     convs = quantize.finalize(fp32_onnx, ranges, int8_onnx)
     with open(fp32_manifest) as f:
@@ -81,13 +87,14 @@ def int8_step(name, models, data, work, b):
     m.update({
         "name": int8_name, "model_file": os.path.basename(int8_onnx), "file_bytes": os.path.getsize(int8_onnx),
         "sha256": export_mod.sha256(int8_onnx), "precision": "int8", "weights_storage": "int8", "metrics": {},
-        "quantization": {"method": "static post-training, QDQ (onnxruntime U8S8)",
+        "quantization": {"method": method,
                          "weights": "int8 symmetric per output channel", "activations": "uint8 asymmetric per tensor",
-                         "calibration": f"min-max over {b['calibration_images']} training scenes",
+                         "calibration": calibration_text,
                          "quantized_convs": convs, "from": os.path.basename(fp32_onnx)},
     })
     m["description"] += " (int8)"
     export_mod.write_manifest(m, os.path.join(models, f"{int8_name}.json"))
+    return m
 
 
 def main(argv=None):

@@ -69,15 +69,40 @@ class PolicyReduced(nn.Module):
         return q[:, :1], q[:, 1:]
 
 
+# The heightmap each variant sees: the bin's 0.448 m floor less 7 mm at each wall (so wall tops never
+# look like objects), at VPG's 2 mm (216 cells) or at 7 mm (62 cells); padded to S >= the diagonal.
+# Normalisation: colours 0-1, heights in metres above the floor.
+FULL_GRID = {"x": [-0.217, 0.217], "y": [-0.217, 0.217], "z": [0.0, 0.3], "resolution": 0.002}
+REDUCED_GRID = {"x": [-0.217, 0.217], "y": [-0.217, 0.217], "z": [0.0, 0.3], "resolution": 0.007}
+CHANNEL_STATS = {"red": (0.45, 0.25), "green": (0.45, 0.25), "blue": (0.45, 0.25), "height": (0.02, 0.03),
+                 "suction": (0.2, 0.3)}
+BASE_CHANNELS = ["red", "green", "blue", "height"]
+PUSH_LENGTH = 0.1        # VPG's push, metres
+OBJECT_HEIGHT = 0.01     # a cell this high holds an object (grasp target, push obstacle)
+
 POLICIES = {
-    # name: (builder, padded input size S, rotations R)
-    "policy_full": (PolicyFull, 320, 16),
-    "policy_reduced": (PolicyReduced, 96, 8),
+    # name: (builder, padded input size S, rotations R, heightmap grid)
+    "policy_full": (PolicyFull, 320, 16, FULL_GRID),
+    "policy_reduced": (PolicyReduced, 96, 8, REDUCED_GRID),
 }
 
 
-def build_policy(name):
+def policy_spec(name, channels=None):
+    """What the sim server, the exporter and the runtime agree on (the manifest's input and policy)."""
     if name not in POLICIES:
         raise ValueError(f"unknown policy {name!r}; one of {sorted(POLICIES)}")
-    builder, size, rotations = POLICIES[name]
-    return builder(), size, rotations
+    _, size, rotations, grid = POLICIES[name]
+    channels = list(channels or BASE_CHANNELS)
+    return {"size": size, "rotations": rotations, "channels": channels,
+            "mean": [CHANNEL_STATS[c][0] for c in channels], "std": [CHANNEL_STATS[c][1] for c in channels],
+            "push_length": PUSH_LENGTH, "object_height": OBJECT_HEIGHT, "grid": grid}
+
+
+def build_policy(name, channels=None):
+    spec = policy_spec(name, channels)
+    builder = POLICIES[name][0]
+    extra = len(spec["channels"]) - 4
+    if extra and builder is not PolicyReduced:
+        raise ValueError(f"{name} takes only {BASE_CHANNELS}")
+    net = builder(extra_channels=extra) if extra else builder()
+    return net, spec

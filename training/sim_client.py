@@ -42,21 +42,39 @@ class SimClient:
             raise SimError(reply.get("error", "unknown error"))
         return reply
 
-    def reset(self, seed, objects=10, scenario=None):
-        fields = {"seed": seed, "objects": objects}
+    def reset(self, seed, objects=10, scenario=None, width=320, height=240):
+        fields = {"seed": seed, "objects": objects, "width": width, "height": height}
         if scenario:
             fields["scenario"] = scenario
         return self.request("reset", **fields)
 
-    def observe(self, grid=None):
-        r = self.request("observe", **({"grid": grid} if grid else {}))
+    def observe(self, grid=None, policy=None):
+        """The heightmap; with a policy spec (policy_models.policy_spec) also the network input
+        (R x C x S x S) and the admissible-action masks, made by the runtime's own code."""
+        fields = {}
+        if grid or policy:
+            fields["grid"] = grid or policy["grid"]
+        if policy:
+            fields["policy"] = {k: v for k, v in policy.items() if k != "grid"}
+        r = self.request("observe", **fields)
         h, w = r["height"], r["width"]
-        return {
+        obs = {
             "heights": np.frombuffer(base64.b64decode(r["heights"]), dtype="<f4").reshape(h, w),
             "colors": np.frombuffer(base64.b64decode(r["colors"]), dtype=np.uint8).reshape(h, w, 3),
             "observed": np.frombuffer(base64.b64decode(r["observed"]), dtype=np.uint8).reshape(h, w),
             "objects_remaining": r["objects_remaining"],
         }
+        if policy:
+            n, s = policy["rotations"], policy["size"]
+            c = len(policy["channels"])
+            obs["inputs"] = np.frombuffer(base64.b64decode(r["inputs"]), dtype="<f4").reshape(n, c, s, s)
+            obs["push_mask"] = np.frombuffer(base64.b64decode(r["push_mask"]), dtype=np.uint8).reshape(n, s, s)
+            obs["grasp_mask"] = np.frombuffer(base64.b64decode(r["grasp_mask"]), dtype=np.uint8).reshape(s, s)
+        return obs
+
+    def act_pixel(self, primitive, rotation, i, j):
+        """Executes the action at rotated pixel (i, j) of the last policy observation."""
+        return self.request("act_pixel", primitive=primitive, rotation=int(rotation), i=int(i), j=int(j))
 
     def act(self, primitive, x, y, z, angle=0.0, push_length=0.1):
         return self.request("act", primitive=primitive, x=x, y=y, z=z, angle=angle, push_length=push_length)

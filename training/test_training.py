@@ -61,7 +61,7 @@ class PolicyNetworks(unittest.TestCase):
         from policy_models import build_policy
         for name in ("policy_full", "policy_reduced"):
             with self.subTest(policy=name):
-                m, _, _ = build_policy(name)
+                m, _ = build_policy(name)
                 m.eval()
                 size = 64 if name == "policy_full" else 96
                 with torch.no_grad():
@@ -73,8 +73,8 @@ class PolicyNetworks(unittest.TestCase):
         from policy_models import build_policy
         macs = {}
         for name in ("policy_full", "policy_reduced"):
-            m, size, rotations = build_policy(name)
-            macs[name] = count_macs(m, (1, 4, size, size)) * rotations
+            m, spec = build_policy(name)
+            macs[name] = count_macs(m, (1, 4, spec["size"], spec["size"])) * spec["rotations"]
         self.assertGreaterEqual(macs["policy_full"] / macs["policy_reduced"], 300)
 
 

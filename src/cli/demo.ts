@@ -1,104 +1,203 @@
-import {
-  InProcessBus,
-  LogConfig,
-  QOS_DEFAULT,
-  QOS_SENSOR_DATA,
-  type LogRecord,
-  formatLogRecord,
-} from '../bus';
-import { type DiagnosticArray, type Image, secondsToTime } from '../msg';
-import { nodeEntry } from '../nodes';
-import { SIM_FRAMES, simCameraTransform, simFrameToMessages } from '../nodes/sim/messages';
-import { BinPickingSim } from '../sim';
-import { StaticTransformBroadcaster, TfListener } from '../tf';
+// The package's main job, end to end on the in-process bus: sim_node (camera + executor) →
+// perception_node, segmentation_node, policy_node → pick_executive_node closes the loop until the bin
+// is clear or a limit; then out/report.html and out/report.json. demo.launch.py runs the same nodes as
+// ROS 2 processes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { InProcessBus, LogConfig, QOS_DEFAULT, formatLogRecord } from '../bus';
+import { encodePng } from '../image/compressed';
+import { type Image, timeToNanos } from '../msg';
+import { nodeEntry, type RunningNode } from '../nodes';
+import { type ExecutedStep, startExecutive } from '../nodes/executive';
+import { latencySummary, type ReportStep, writeReport } from '../policy/report';
 
 export interface DemoOptions {
-  readonly seconds: number;
   readonly seed: number;
   readonly objects: number;
+  /** 0 = 5 per object. */
+  readonly maxActions: number;
+  readonly outDir: string;
   readonly headless: boolean;
+  /** Policy manifest (default: policy_node's own default, the int8 model). */
+  readonly model?: string;
+  /** Simulated camera (default 640 x 480 at 10 Hz). */
+  readonly camera?: { width: number; height: number; rate: number };
   readonly out: (s: string) => void;
   readonly rosArgs: readonly string[];
 }
 
-/**
- * The most complete pipeline available today, end to end on the in-process bus: the bin-picking
- * simulator's RGB-D camera (random clutter, seeded) → camera_check_node (sync, decode, validate) →
- * /diagnostics, with TF, and one deliberately truncated depth frame to show a fault being reported
- * while the node keeps running. The closed-loop demo (perception + policy) replaces it (issue 6).
- */
-export async function runDemo(o: DemoOptions): Promise<void> {
-  const logs: LogRecord[] = [];
+const NS = '/camera';
+
+/** Latest few messages of a topic, by stamp. */
+class Recent {
+  private readonly items: Image[] = [];
+  push(m: Image): void {
+    this.items.push(m);
+    if (this.items.length > 16) this.items.shift();
+  }
+  /** The newest message stamped at or before `stamp`. */
+  atOrBefore(stamp: bigint): Image | undefined {
+    let best: Image | undefined;
+    for (const m of this.items) if (timeToNanos(m.header.stamp) <= stamp) best = m;
+    return best;
+  }
+}
+
+export async function runDemo(o: DemoOptions): Promise<Record<string, unknown>> {
+  const started = Date.now();
   const bus = new InProcessBus({
     argv: o.rosArgs,
     logConfig: new LogConfig('info', (r) => {
-      logs.push(r);
-      o.out(`${formatLogRecord(r)}\n`);
+      if (r.level === 'warn' || r.level === 'error' || r.level === 'fatal') o.out(`${formatLogRecord(r)}\n`);
     }),
   });
-  const check = await nodeEntry('camera_check_node').start(bus, { namespace: '/camera' });
-  const cam = bus.createNode('test_pattern_camera', { namespace: '/camera' });
-  const pubColor = cam.createPublisher('sensor_msgs/msg/Image', 'color/image_raw', QOS_SENSOR_DATA);
-  const pubDepth = cam.createPublisher('sensor_msgs/msg/Image', 'aligned_depth/image_raw', QOS_SENSOR_DATA);
-  const pubInfo = cam.createPublisher('sensor_msgs/msg/CameraInfo', 'color/camera_info', QOS_SENSOR_DATA);
-  const sim = await BinPickingSim.random({ count: o.objects, seed: o.seed });
-  // The scene is static between actions: render once (with realism), republish with fresh stamps.
-  const frame = sim.frame();
-  new StaticTransformBroadcaster(cam).send(simCameraTransform(frame, cam.clock.now()));
+  const running: RunningNode[] = [];
+  const start = async (name: string, options: Parameters<ReturnType<typeof nodeEntry>['start']>[1]) => {
+    const r = await nodeEntry(name).start(bus, options);
+    running.push(r);
+    return r;
+  };
+  fs.mkdirSync(o.outDir, { recursive: true });
+  try {
+    await start('sim_node', {
+      namespace: NS,
+      parameterOverrides: { seed: o.seed, objects: o.objects, ...(o.camera ?? { width: 640, height: 480, rate: 10 }) },
+    });
+    await start('perception_node', { namespace: NS });
+    await start('segmentation_node', { namespace: NS });
+    const policy = await start('policy_node', {
+      namespace: NS,
+      parameterOverrides: o.model ? { model_file_path: path.resolve(o.model) } : {},
+      arguments: ['--ros-args', '-r', `~/suction_heatmap:=${NS}/perception_node/suction_heatmap`],
+    });
 
-  const viewer = bus.createNode('demo_viewer');
-  const tf = new TfListener(viewer);
-  let last: DiagnosticArray | undefined;
-  viewer.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', QOS_DEFAULT, (m) => {
-    last = m;
-    if (!o.headless) {
-      for (const st of m.status)
-        o.out(`  /diagnostics [${['OK', 'WARN', 'ERROR', 'STALE'][st.level]}] ${st.name}: ${st.message}\n`);
-    }
-  });
-
-  const rateHz = 15;
-  const frames = Math.max(1, Math.round(o.seconds * rateHz));
-  const started = Date.now();
-  for (let seq = 0; seq < frames; seq++) {
-    const stamp = secondsToTime(started / 1000 + seq / rateHz);
-    const f = simFrameToMessages(frame, stamp);
-    // Depth arrives a few milliseconds after colour, as from a real driver: ApproximateTime pairs them.
-    const depthStamp = secondsToTime(started / 1000 + seq / rateHz + 0.004);
-    const depth: Image = { ...f.depth, header: { ...f.depth.header, stamp: depthStamp } };
-    pubColor.publish(f.color);
-    pubInfo.publish(f.info);
-    pubDepth.publish(
-      seq === Math.floor(frames / 2) ? { ...depth, data: depth.data.subarray(0, 1000) } : depth,
+    // The report's eyes: the images of each decision, and per-node latency from /diagnostics.
+    const viewer = bus.createNode('demo_report');
+    const images = { overlay: new Recent(), segmentation: new Recent(), qMaps: new Recent() };
+    viewer.createSubscription('sensor_msgs/msg/Image', `${NS}/perception_node/overlay`, QOS_DEFAULT, (m) =>
+      images.overlay.push(m),
     );
-    await bus.settle();
-    const wait = started + ((seq + 1) * 1000) / rateHz - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
-  check.diagnostics?.publish();
-  await bus.settle();
+    viewer.createSubscription('sensor_msgs/msg/Image', `${NS}/segmentation_node/overlay`, QOS_DEFAULT, (m) =>
+      images.segmentation.push(m),
+    );
+    viewer.createSubscription('sensor_msgs/msg/Image', `${NS}/policy_node/q_maps`, QOS_DEFAULT, (m) =>
+      images.qMaps.push(m),
+    );
+    const latency: Record<string, number[]> = {};
+    const lastCount: Record<string, string> = {};
+    viewer.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', QOS_DEFAULT, (m) => {
+      for (const st of m.status) {
+        const v = Object.fromEntries(st.values.map((kv) => [kv.key, kv.value]));
+        const count = v['frames processed'] ?? v.decisions;
+        const ms = Number(v['latency (ms)']);
+        if (count === undefined || !Number.isFinite(ms) || lastCount[st.name] === count) continue;
+        lastCount[st.name] = count;
+        (latency[st.name.split(':')[0]] ??= []).push(ms);
+      }
+    });
 
-  const cameraInWorld = tf.buffer.transformPoint(SIM_FRAMES.world, SIM_FRAMES.camera, { x: 0, y: 0, z: 0 });
-  const status = last?.status.find((s) => s.name.includes('rgbd input'));
-  const values = Object.fromEntries((status?.values ?? []).map((kv) => [kv.key, kv.value]));
-  o.out(
-    `${JSON.stringify(
+    const bar =
+      o.headless || !process.stderr.isTTY
+        ? null
+        : new SingleBar({
+            format: 'picking |{bar}| {value}/{total} objects removed | {actions} actions | grasp success {gs}',
+            stream: process.stderr,
+          });
+    const steps: ReportStep[] = [];
+    let grasps = 0;
+    let grasped = 0;
+    const save = (img: Image | undefined, file: string): string => {
+      if (!img) return '';
+      fs.writeFileSync(path.join(o.outDir, file), encodePng(img));
+      return file;
+    };
+    const onStep = (s: ExecutedStep, objects: number): void => {
+      const stamp = timeToNanos(s.action.header.stamp);
+      const n = String(s.event.step).padStart(3, '0');
+      steps.push({
+        event: s.event,
+        overlay: save(images.overlay.atOrBefore(stamp), `step-${n}-overlay.png`),
+        segmentation: save(images.segmentation.atOrBefore(stamp), `step-${n}-segmentation.png`),
+        qMaps: save(images.qMaps.atOrBefore(stamp), `step-${n}-q-maps.png`),
+        decideMs: s.decideMs,
+        executeMs: s.executeMs,
+      });
+      if (s.event.primitive === 'grasp') {
+        grasps++;
+        if (s.event.success) grasped++;
+      }
+      const gs = grasps ? `${((100 * grasped) / grasps).toFixed(0)} %` : 'n/a';
+      if (bar) {
+        if (steps.length === 1) bar.start(objects, 0, { actions: 0, gs });
+        bar.update(objects - s.event.objectsRemaining, { actions: steps.length, gs });
+      } else {
+        o.out(
+          `action ${s.event.step}: ${s.event.primitive} -> ${s.event.outcome}; ` +
+            `${s.event.objectsRemaining}/${objects} objects left; grasp success ${gs}\n`,
+        );
+      }
+    };
+    const executive = await startExecutive(
+      bus,
       {
-        frames_published: frames,
-        objects_in_bin: sim.objectsRemaining,
-        diagnostics_level: status ? ['OK', 'WARN', 'ERROR', 'STALE'][status.level] : 'none',
-        diagnostics_message: status?.message,
-        synchronised_sets: Number(values['synchronised sets'] ?? 0),
-        faults: Number(values.faults ?? 0),
-        warnings_logged: logs.filter((l) => l.level === 'warn').length,
-        camera_in_world: cameraInWorld,
-        diagnostics: values,
+        namespace: NS,
+        parameterOverrides: { max_actions: o.maxActions },
+        arguments: [
+          '--ros-args',
+          '-r',
+          `decide:=${NS}/policy_node/decide`,
+          '-r',
+          `action:=${NS}/sim_node/action`,
+          '-r',
+          `status:=${NS}/sim_node/status`,
+        ],
       },
-      null,
-      2,
-    )}\n`,
-  );
-  await check.stop();
-  await bus.shutdown();
-  sim.dispose();
+      onStep,
+    );
+    running.push(executive);
+    const result = await executive.episode;
+    bar?.stop();
+    await policy.idle?.();
+
+    const m = result.metrics;
+    const policyModel = String(policy.node.getParameter('model_file_path'));
+    const report = {
+      completion: m.completed ? 1 : 0,
+      grasp_success: m.grasp_success,
+      action_efficiency: m.action_efficiency,
+      actions: m.actions,
+      objects: m.objects,
+      objects_removed: m.objects_removed,
+      objects_grasped: m.objects_grasped,
+      end: m.end,
+      ...(result.error ? { error: result.error } : {}),
+      seed: o.seed,
+      policy_model: policyModel,
+      latency_ms: {
+        ...Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, latencySummary(v)])),
+        'policy decide round trip (incl. waiting for a fresh frame)': latencySummary(steps.map((s) => s.decideMs)),
+        'sim_node action execution': latencySummary(steps.map((s) => s.executeMs)),
+      },
+      wall_s: (Date.now() - started) / 1000,
+      steps,
+    };
+    const files = writeReport(o.outDir, report);
+    const summary = {
+      completion: report.completion,
+      grasp_success: report.grasp_success,
+      action_efficiency: report.action_efficiency,
+      actions: report.actions,
+      objects_removed: report.objects_removed,
+      end: report.end,
+      ...(result.error ? { error: result.error } : {}),
+      report: files.html,
+      json: files.json,
+    };
+    o.out(`${JSON.stringify(summary)}\n`);
+    return report;
+  } finally {
+    for (const r of running.reverse()) await r.stop();
+    await bus.shutdown();
+  }
 }

@@ -94,15 +94,35 @@ export function buildProgram(
 
   program
     .command('demo')
-    .description('run the package end to end on the in-process bus and print what it publishes')
-    .option('--seconds <s>', 'how long to run', (v) => Number(v), 3)
-    .option('--seed <n>', 'random seed of the simulated clutter', integer('--seed', 0, 2 ** 31 - 1), 1)
+    .description(
+      'the closed loop on the in-process bus: simulator, perception, segmentation and the push-and-grasp ' +
+        'policy pick until the bin is clear; writes OUT/report.html and OUT/report.json',
+    )
     .option('--objects <n>', 'objects dropped into the bin (1-40)', integer('--objects', 1, 40), 10)
-    .option('--headless', 'no interactive output (progress lines only)', false)
-    .action(async (opts: { seconds: number; seed: number; objects: number; headless: boolean }) => {
-      if (!(opts.seconds > 0)) throw new Error(`--seconds must be > 0, got ${opts.seconds}`);
-      await runDemo({ ...opts, out: io.out, rosArgs });
-    });
+    .option('--seed <n>', 'random seed of the simulated clutter', integer('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--max-actions <n>', 'action limit (default 5 per object)', integer('--max-actions', 1, 100_000))
+    .option('--model <manifest>', "policy model (default: policy_node's, the int8 reduced policy)")
+    .option('--out <dir>', 'report directory', 'out')
+    .option('--headless', 'no progress bar: one line per action', false)
+    .action(
+      async (opts: {
+        objects: number;
+        seed: number;
+        maxActions?: number;
+        model?: string;
+        out: string;
+        headless: boolean;
+      }) => {
+        const r = await runDemo({
+          ...opts,
+          maxActions: opts.maxActions ?? 0,
+          outDir: opts.out,
+          out: io.out,
+          rosArgs,
+        });
+        if ('error' in r) throw new Error(`the closed loop stopped: ${String(r.error)}`);
+      },
+    );
 
   const sim = program.command('sim').description('the bin-picking simulator');
   sim

@@ -1,8 +1,9 @@
 // CLI commands around the models: eval (perception, segmentation), calibrate (int8) and results.
-import { type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { calibrate } from '../models/calibrate';
 import { evaluatePerception } from '../eval/perception';
+import { evaluatePolicy, type PolicyCase } from '../eval/policy';
 import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
 import { runInfer } from './infer';
@@ -70,6 +71,41 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         }
       });
   }
+
+  evalCmd
+    .command('policy')
+    .description('closed-loop episodes of a push-and-grasp policy in the simulator (VPG test protocol)')
+    .requiredOption('--model <manifest>', 'policy manifest, e.g. models/policy_reduced_ptq.json')
+    .addOption(
+      new Option('--case <case>', 'random clutter, the adversarial arrangements, or both')
+        .choices(['random', 'adversarial', 'all'])
+        .default('all'),
+    )
+    .option('--runs <n>', 'episodes per case', integer('--runs', 1, 10_000), 10)
+    .option('--objects <n>', 'objects in random clutter', integer('--objects', 1, 40), 10)
+    .option('--max-actions <n>', 'action limit per episode (default 5 per object)', integer('--max-actions', 1, 10_000))
+    .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 1)
+    .option('--json', 'print one JSON object', false)
+    .action(
+      async (o: {
+        model: string;
+        case: PolicyCase;
+        runs: number;
+        objects: number;
+        maxActions?: number;
+        threads: number;
+        json: boolean;
+      }) => {
+        const bar = progress('eval policy');
+        try {
+          const metrics = await evaluatePolicy({ ...o, onEpisode: bar.update });
+          bar.stop();
+          io.out(o.json ? `${JSON.stringify(metrics)}\n` : `${metricsText(metrics)}\n`);
+        } finally {
+          bar.stop();
+        }
+      },
+    );
 
   program
     .command('infer')
@@ -166,15 +202,15 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     .requiredOption('--model <manifest>', 'fp32 model manifest')
     .requiredOption('--onnx <file>', 'calibration copy of the model (quantize.py prepare)')
     .requiredOption('--tensors <file>', 'tensor list (quantize.py prepare)')
-    .requiredOption('--data <dir>', 'dataset directory (its training split is used)')
+    .option('--data <dir>', 'dataset directory, for perception and segmentation (its training split)')
     .requiredOption('--out <file>', 'ranges JSON to write')
-    .option('--images <n>', 'calibration scenes', integer('--images', 1, 100_000), 64)
+    .option('--images <n>', 'calibration scenes (a policy: simulator scenes)', integer('--images', 1, 100_000), 64)
     .action(
       async (o: {
         model: string;
         onnx: string;
         tensors: string;
-        data: string;
+        data?: string;
         out: string;
         images: number;
       }) => {

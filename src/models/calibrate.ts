@@ -1,11 +1,13 @@
 // Activation ranges for static int8 quantization, measured in the runtime that will run the model
-// (training/quantize.py has no Python onnxruntime here). Inputs come from the training split through
-// the same preprocess stage the nodes use, so the ranges match deployment.
+// (training/quantize.py has no Python onnxruntime here). Inputs come from the training split (a policy:
+// training-seeded simulator scenes) through the same preprocess stage the nodes use, so the ranges
+// match deployment.
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { loadScene, openDataset } from '../dataset';
 import { modelInput, rgbImage } from '../perception/preprocess';
-import { loadManifest } from './manifest';
+import { policyCalibrationInputs } from '../policy/calibration';
+import { loadManifest, type ModelManifest } from './manifest';
 
 export interface CalibrationOptions {
   manifest: string;
@@ -13,34 +15,48 @@ export interface CalibrationOptions {
   onnx: string;
   /** JSON {tensors: string[]} written by quantize.py prepare. */
   tensors: string;
-  data: string;
+  /** Dataset directory (perception, segmentation); a policy calibrates on simulator scenes. */
+  data?: string;
   images: number;
   out: string;
   threads?: number;
 }
 
-/** Per-tensor [min, max] over `images` training scenes (spread evenly over the split). */
-export async function calibrate(o: CalibrationOptions): Promise<{ tensors: number; images: number }> {
-  const { manifest: m } = loadManifest(o.manifest, { verifyModel: false });
-  const tensors = (JSON.parse(fs.readFileSync(o.tensors, 'utf8')) as { tensors: string[] }).tensors;
+/** Calibration inputs: dataset scenes through the perception preprocess, or simulator heightmaps through the policy's. */
+async function* calibrationInputs(o: CalibrationOptions, m: ModelManifest): AsyncGenerator<Float32Array> {
+  if (m.task === 'policy') {
+    yield* policyCalibrationInputs(m, o.images);
+    return;
+  }
+  if (!o.data) throw new Error(`${o.manifest}: a ${m.task} model calibrates on a dataset (--data)`);
   const ds = openDataset(o.data);
   const split = ds.splits.train.images.length > 0 ? ds.splits.train : ds.splits.test;
   const n = Math.min(o.images, split.images.length);
   if (n === 0) throw new Error(`${o.data}: no scenes to calibrate on`);
+  const [, , height, width] = m.input.shape;
+  for (let i = 0; i < n; i++) {
+    const image = split.images[Math.floor((i * split.images.length) / n)];
+    const scene = loadScene(ds, image, []);
+    yield modelInput(m, {
+      color: rgbImage(width, height, scene.rgb),
+      depth: { width, height, metres: scene.depth },
+    });
+  }
+}
+
+/** Per-tensor [min, max] over up to `images` calibration inputs. */
+export async function calibrate(o: CalibrationOptions): Promise<{ tensors: number; images: number }> {
+  const { manifest: m } = loadManifest(o.manifest, { verifyModel: false });
+  const tensors = (JSON.parse(fs.readFileSync(o.tensors, 'utf8')) as { tensors: string[] }).tensors;
   const session = await ort.InferenceSession.create(o.onnx, { intraOpNumThreads: o.threads ?? 2 });
   const missing = tensors.filter((t) => !session.outputNames.includes(t));
   if (missing.length > 0) throw new Error(`${o.onnx}: does not expose ${missing[0]} (run quantize.py prepare again)`);
   const ranges: Record<string, [number, number]> = Object.fromEntries(tensors.map((t) => [t, [Infinity, -Infinity]]));
-  const [, , height, width] = m.input.shape;
+  let n = 0;
   try {
-    for (let i = 0; i < n; i++) {
-      const image = split.images[Math.floor((i * split.images.length) / n)];
-      const scene = loadScene(ds, image, []);
-      const input = modelInput(m, {
-        color: rgbImage(width, height, scene.rgb),
-        depth: { width, height, metres: scene.depth },
-      });
+    for await (const input of calibrationInputs(o, m)) {
       const res = await session.run({ [m.input.name]: new ort.Tensor('float32', input, [...m.input.shape]) }, tensors);
+      n++;
       for (const t of tensors) {
         const data = res[t].data as Float32Array;
         const r = ranges[t];

@@ -28,10 +28,21 @@ export const decodingSchema = z.object({
 });
 export type DecodingParams = z.infer<typeof decodingSchema>;
 
+const range = z.tuple([z.number(), z.number()]);
+
+/** A push-and-grasp policy's action space: the heightmap it reads and the actions it may choose. */
+export const policySchema = z.object({
+  rotations: z.number().int().positive(),
+  grid: z.object({ x: range, y: range, z: range, resolution: z.number().positive() }),
+  push_length: z.number().positive(),
+  object_height: z.number().positive(),
+});
+export type PolicyParams = z.infer<typeof policySchema>;
+
 export const manifestSchema = z.object({
   format_version: z.literal(MANIFEST_VERSION),
   name: z.string().min(1),
-  task: z.enum(['perception', 'segmentation']),
+  task: z.enum(['perception', 'segmentation', 'policy']),
   architecture: z.string(),
   description: z.string(),
   model_file: z.string().min(1),
@@ -42,14 +53,20 @@ export const manifestSchema = z.object({
   opset: z.number().int(),
   input: z.object({
     name: z.string().min(1),
-    shape: z.tuple([z.literal(1), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+    // Batch 1, except a policy's: one input per tested rotation.
+    shape: z.tuple([
+      z.number().int().positive(),
+      z.number().int().positive(),
+      z.number().int().positive(),
+      z.number().int().positive(),
+    ]),
     layout: z.literal('NCHW'),
-    channels: z.array(z.enum(['red', 'green', 'blue', 'depth'])).min(3),
+    channels: z.array(z.enum(['red', 'green', 'blue', 'depth', 'height', 'suction'])).min(1),
     mean: z.array(z.number()),
     std: z.array(z.number().positive()),
     depth_unit: z.literal('m'),
     invalid_depth: z.string(),
-    resize: z.object({ color: z.enum(['bilinear']), depth: z.enum(['nearest']) }),
+    resize: z.object({ color: z.enum(['bilinear']), depth: z.enum(['nearest']) }).optional(),
   }),
   outputs: z.array(outputSchema).min(1),
   classes: z.array(z.object({ id: z.number().int().nonnegative(), name: z.string() })),
@@ -62,6 +79,7 @@ export const manifestSchema = z.object({
   training: z.record(z.string(), z.unknown()),
   quantization: z.record(z.string(), z.unknown()).optional(),
   decoding: decodingSchema.optional(),
+  policy: policySchema.optional(),
   metrics: z.record(z.string(), z.unknown()),
 });
 export type ModelManifest = z.infer<typeof manifestSchema>;
@@ -110,6 +128,18 @@ export function loadManifest(file: string, options: { verifyModel?: boolean } = 
   }
   if (manifest.task === 'perception' && !manifest.decoding) {
     throw new ModelManifestError(file, 'a perception model needs a decoding section');
+  }
+  if (manifest.task === 'policy') {
+    const [rotations, , height, width] = manifest.input.shape;
+    if (!manifest.policy) throw new ModelManifestError(file, 'a policy model needs a policy section');
+    if (rotations !== manifest.policy.rotations || height !== width) {
+      throw new ModelManifestError(
+        file,
+        `input.shape ${JSON.stringify(manifest.input.shape)} must be [rotations (${manifest.policy.rotations}), channels, S, S]`,
+      );
+    }
+  } else if (manifest.input.shape[0] !== 1) {
+    throw new ModelManifestError(file, `input.shape[0] must be 1 (batch), got ${manifest.input.shape[0]}`);
   }
   const modelPath = path.resolve(path.dirname(file), manifest.model_file);
   if (options.verifyModel !== false) verifyModelFile(file, manifest, modelPath);

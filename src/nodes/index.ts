@@ -3,6 +3,8 @@ import './camera-check';
 import './sim';
 import './perception';
 import './segmentation';
+import './policy';
+import './executive';
 
 export * from './registry';
 export * from './diagnostics';
@@ -11,3 +13,5 @@ export * from './camera-check';
 export * from './sim';
 export * from './perception';
 export * from './segmentation';
+export * from './policy';
+export * from './executive';

@@ -1,53 +1,231 @@
 // Between heightmaps and Q maps: the R rotated, padded network inputs (VPG tests R push directions by
-// rotating the input), Q maps brought back to the heightmap frame, and the best action in world terms.
-// Convention: rotation r has angle θ = r·2π/R; the rotated frame's +x is the heightmap direction
-// (cos θ, sin θ) in (column, row) = world (x, y), and a push goes along it.
+// rotating the input), which rotated pixels are admissible actions, the greedy action, and its world
+// pose. Training (through `sim serve`) and the policy node both call these: one implementation.
+// Convention: rotation r has angle θ = r·2π/R; the rotated frame's +x (+j) is the heightmap direction
+// (cos θ, sin θ) in (column, row) = world (x, y), and a push goes along it. Grasps (suction, symmetric
+// about the approach) are read from rotation 0 only.
 import { type Heightmap, type HeightmapGrid } from './heightmap';
+
+export type PolicyChannel = 'red' | 'green' | 'blue' | 'height' | 'suction';
 
 export interface PolicyInputSpec {
   /** Padded square input size S (≥ the heightmap's diagonal so no corner is cut when rotating). */
   size: number;
   rotations: number;
-  /** Per channel (red, green, blue on the 0–1 scale; height in metres). */
-  mean: readonly [number, number, number, number];
-  std: readonly [number, number, number, number];
+  /** Input channels in order; red/green/blue on the 0–1 scale, height in metres, suction 0–1. */
+  channels: readonly PolicyChannel[];
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/** Where actions may go (written into the model manifest by training; the node reads the same). */
+export interface PolicyActionSpec {
+  grid: HeightmapGrid;
+  /** Push length, metres (VPG: 0.1). */
+  pushLength: number;
+  /** A cell this high above the floor holds an object: grasp targets, push obstacles (metres). */
+  objectHeight: number;
 }
 
 export const rotationAngle = (r: number, rotations: number): number => (2 * Math.PI * r) / rotations;
 
-/** R x 4 x S x S float input: each rotation of the heightmap, nearest-sampled, zero (the mean) outside. */
-export function rotatedInputs(hm: Heightmap, spec: PolicyInputSpec): Float32Array {
-  const { size: s, rotations } = spec;
-  const plane = s * s;
-  const out = new Float32Array(rotations * 4 * plane);
-  const c = (s - 1) / 2;
+function channelReader(hm: Heightmap, ch: PolicyChannel): (k: number) => number {
+  switch (ch) {
+    case 'red':
+      return (k) => hm.colors[3 * k] / 255;
+    case 'green':
+      return (k) => hm.colors[3 * k + 1] / 255;
+    case 'blue':
+      return (k) => hm.colors[3 * k + 2] / 255;
+    case 'height':
+      return (k) => hm.heights[k];
+    case 'suction': {
+      const s = hm.suction;
+      if (!s) throw new Error("the policy needs a 'suction' channel but the heightmap has no suction heatmap");
+      return (k) => s[k];
+    }
+  }
+}
+
+/**
+ * The heightmap cell a rotated input pixel (row i, column j) of rotation `angle` samples (nearest),
+ * or −1 outside the heightmap (the padding).
+ */
+function cellIndexer(hm: Heightmap, size: number, angle: number): (i: number, j: number) => number {
+  const c = (size - 1) / 2;
   const cx = (hm.width - 1) / 2;
   const cy = (hm.height - 1) / 2;
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  return (i, j) => {
+    const dx = j - c;
+    const dy = i - c;
+    const col = Math.round(cx + cos * dx - sin * dy);
+    const row = Math.round(cy + sin * dx + cos * dy);
+    return col < 0 || col >= hm.width || row < 0 || row >= hm.height ? -1 : row * hm.width + col;
+  };
+}
+
+/** R x C x S x S float input: each rotation of the heightmap, nearest-sampled, 0 (the mean) outside. */
+export function rotatedInputs(hm: Heightmap, spec: PolicyInputSpec): Float32Array {
+  const { size: s, rotations, channels } = spec;
+  const plane = s * s;
+  const nc = channels.length;
+  const out = new Float32Array(rotations * nc * plane);
+  const readers = channels.map((ch) => channelReader(hm, ch));
   for (let r = 0; r < rotations; r++) {
-    const th = rotationAngle(r, rotations);
-    const cos = Math.cos(th);
-    const sin = Math.sin(th);
-    const base = r * 4 * plane;
+    const cell = cellIndexer(hm, s, rotationAngle(r, rotations));
+    const base = r * nc * plane;
     for (let i = 0; i < s; i++) {
       for (let j = 0; j < s; j++) {
-        const dx = j - c;
-        const dy = i - c;
-        const col = Math.round(cx + cos * dx - sin * dy);
-        const row = Math.round(cy + sin * dx + cos * dy);
-        if (col < 0 || col >= hm.width || row < 0 || row >= hm.height) continue;
-        const k = row * hm.width + col;
+        const k = cell(i, j);
+        if (k < 0) continue;
         const p = i * s + j;
-        for (let ch = 0; ch < 3; ch++) {
-          out[base + ch * plane + p] = (hm.colors[3 * k + ch] / 255 - spec.mean[ch]) / spec.std[ch];
+        for (let ch = 0; ch < nc; ch++) {
+          out[base + ch * plane + p] = (readers[ch](k) - spec.mean[ch]) / spec.std[ch];
         }
-        out[base + 3 * plane + p] = (hm.heights[k] - spec.mean[3]) / spec.std[3];
       }
     }
   }
   return out;
 }
 
-/** A rotated S x S Q map sampled back onto the heightmap's W x H grid (nearest). */
+export interface ActionMasks {
+  /** R x S x S: 1 where a push may start (free floor with an object ahead within the push length). */
+  push: Uint8Array;
+  /** S x S at rotation 0: 1 on object cells whose 4 neighbours are object cells too. */
+  grasp: Uint8Array;
+}
+
+/**
+ * Admissible actions, in the rotated frames. A grasp must land on something; a push must start on the
+ * floor (a finger cannot go down into an object) and meet an object within its length. Masking keeps
+ * Q-learning's samples on actions that can matter; the network still ranks them.
+ */
+export function actionMasks(hm: Heightmap, spec: PolicyInputSpec, action: PolicyActionSpec): ActionMasks {
+  const s = spec.size;
+  const plane = s * s;
+  const reach = Math.max(1, Math.round(action.pushLength / action.grid.resolution));
+  const push = new Uint8Array(spec.rotations * plane);
+  const grasp = new Uint8Array(plane);
+  const row = new Int32Array(s);
+  const w = hm.width;
+  const occupied = (k: number) => hm.heights[k] >= action.objectHeight;
+  // A grasp needs its whole cell neighbourhood on the object: a cell that only clips an object's edge
+  // holds the object's height but its centre, where the cup goes, is on the floor.
+  const graspable = (k: number) => {
+    const col = k % w;
+    const inside = col > 0 && col < w - 1 && k >= w && k < hm.heights.length - w;
+    return inside && occupied(k) && occupied(k - 1) && occupied(k + 1) && occupied(k - w) && occupied(k + w);
+  };
+  for (let r = 0; r < spec.rotations; r++) {
+    const cell = cellIndexer(hm, s, rotationAngle(r, spec.rotations));
+    for (let i = 0; i < s; i++) {
+      for (let j = 0; j < s; j++) row[j] = cell(i, j);
+      // Scan right to left, remembering the nearest object cell ahead (+j is the push direction).
+      let nextObject = Infinity;
+      for (let j = s - 1; j >= 0; j--) {
+        const k = row[j];
+        if (k < 0) continue;
+        if (r === 0 && graspable(k)) grasp[i * s + j] = 1;
+        if (occupied(k)) nextObject = j;
+        else if (nextObject - j <= reach) push[r * plane + i * s + j] = 1;
+      }
+    }
+  }
+  return { push, grasp };
+}
+
+export interface PolicyAction {
+  primitive: 'push' | 'grasp';
+  rotation: number;
+  /** Push direction in the world xy plane (radians from +x); 0 for grasps. */
+  angle: number;
+  /** Pixel in the rotated input frame. */
+  i: number;
+  j: number;
+  /** Heightmap cell. */
+  col: number;
+  row: number;
+  q: number;
+  /** World position: the cell centre at the cell's height. */
+  position: { x: number; y: number; z: number };
+}
+
+/** The world action at rotated pixel (i, j) of rotation r; null when it falls in the padding. */
+export function actionAt(
+  primitive: 'push' | 'grasp',
+  rotation: number,
+  i: number,
+  j: number,
+  hm: Heightmap,
+  spec: PolicyInputSpec,
+  grid: HeightmapGrid,
+  q = 0,
+): PolicyAction | null {
+  if (!(rotation >= 0 && rotation < spec.rotations && i >= 0 && i < spec.size && j >= 0 && j < spec.size)) {
+    throw new RangeError(
+      `action pixel (rotation ${rotation}, i ${i}, j ${j}) is outside ${spec.rotations} x ${spec.size} x ${spec.size}`,
+    );
+  }
+  const angle = rotationAngle(rotation, spec.rotations);
+  const k = cellIndexer(hm, spec.size, primitive === 'grasp' ? 0 : angle)(i, j);
+  if (k < 0) return null;
+  const col = k % hm.width;
+  const row = Math.floor(k / hm.width);
+  return {
+    primitive,
+    rotation: primitive === 'grasp' ? 0 : rotation,
+    angle: primitive === 'grasp' ? 0 : angle,
+    i,
+    j,
+    col,
+    row,
+    q,
+    position: {
+      x: grid.x[0] + (col + 0.5) * grid.resolution,
+      y: grid.y[0] + (row + 0.5) * grid.resolution,
+      z: grid.z[0] + hm.heights[k],
+    },
+  };
+}
+
+/**
+ * Greedy action over masked Q maps in the rotated frames: push R x S x S, grasp S x S (rotation 0).
+ * Null when nothing is admissible (an empty workspace).
+ */
+export function greedyAction(
+  pushQ: Float32Array,
+  graspQ: Float32Array,
+  masks: ActionMasks,
+  hm: Heightmap,
+  spec: PolicyInputSpec,
+  grid: HeightmapGrid,
+): PolicyAction | null {
+  const plane = spec.size * spec.size;
+  let best = { primitive: 'grasp' as 'push' | 'grasp', k: -1, q: -Infinity };
+  for (let k = 0; k < plane; k++) {
+    if (masks.grasp[k] && graspQ[k] > best.q) best = { primitive: 'grasp', k, q: graspQ[k] };
+  }
+  for (let k = 0; k < pushQ.length; k++) {
+    if (masks.push[k] && pushQ[k] > best.q) best = { primitive: 'push', k, q: pushQ[k] };
+  }
+  if (best.k < 0) return null;
+  const rotation = Math.floor(best.k / plane);
+  const p = best.k % plane;
+  return actionAt(
+    best.primitive,
+    rotation,
+    Math.floor(p / spec.size),
+    p % spec.size,
+    hm,
+    spec,
+    grid,
+    best.q,
+  );
+}
+
+/** A rotated S x S Q map sampled back onto the heightmap's W x H grid (nearest), for viewing. */
 export function unrotateQ(
   q: Float32Array,
   size: number,
@@ -71,47 +249,4 @@ export function unrotateQ(
     }
   }
   return out;
-}
-
-export interface PolicyAction {
-  primitive: 'push' | 'grasp';
-  rotation: number;
-  /** Push direction in the world xy plane (radians from +x); 0 for grasps. */
-  angle: number;
-  col: number;
-  row: number;
-  q: number;
-  /** World position: the cell centre at the cell's height. */
-  position: { x: number; y: number; z: number };
-}
-
-/** Greedy action over R push maps and one grasp map, all in the heightmap frame (W x H each). */
-export function bestAction(
-  pushQ: readonly Float32Array[],
-  graspQ: Float32Array,
-  hm: Heightmap,
-  grid: HeightmapGrid,
-): PolicyAction {
-  let best = { primitive: 'grasp' as 'push' | 'grasp', rotation: 0, k: 0, q: -Infinity };
-  for (let k = 0; k < graspQ.length; k++)
-    if (graspQ[k] > best.q) best = { primitive: 'grasp', rotation: 0, k, q: graspQ[k] };
-  pushQ.forEach((map, r) => {
-    for (let k = 0; k < map.length; k++)
-      if (map[k] > best.q) best = { primitive: 'push', rotation: r, k, q: map[k] };
-  });
-  const col = best.k % hm.width;
-  const row = Math.floor(best.k / hm.width);
-  return {
-    primitive: best.primitive,
-    rotation: best.rotation,
-    angle: best.primitive === 'push' ? rotationAngle(best.rotation, pushQ.length) : 0,
-    col,
-    row,
-    q: best.q,
-    position: {
-      x: grid.x[0] + (col + 0.5) * grid.resolution,
-      y: grid.y[0] + (row + 0.5) * grid.resolution,
-      z: grid.z[0] + hm.heights[best.k],
-    },
-  };
 }

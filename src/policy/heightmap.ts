@@ -32,6 +32,8 @@ export interface Heightmap {
   colors: Uint8Array;
   /** 1 where at least one point fell in the cell (gaps filled from neighbours stay 0). */
   observed: Uint8Array;
+  /** Optional per-cell suction score (0–1) projected from a camera-resolution heatmap. */
+  suction?: Float32Array;
 }
 
 export function gridSize(g: HeightmapGrid): { width: number; height: number } {
@@ -52,6 +54,7 @@ export function computeHeightmap(
   worldFromCamera: RigidTransform,
   grid: HeightmapGrid = VPG_GRID,
   fillRadius = 2,
+  suctionMap?: Float32Array,
 ): Heightmap {
   const { width, height } = gridSize(grid);
   if (!(width > 0 && height > 0)) throw new Error(`heightmap grid is empty (${width}x${height} cells)`);
@@ -63,6 +66,10 @@ export function computeHeightmap(
   const heights = new Float32Array(width * height).fill(-Infinity);
   const colors = new Uint8Array(width * height * 3);
   const observed = new Uint8Array(width * height);
+  if (suctionMap && suctionMap.length !== depth.length) {
+    throw new Error(`suction heatmap has ${suctionMap.length} values for ${depth.length} depth pixels`);
+  }
+  const suction = suctionMap ? new Float32Array(width * height) : undefined;
   const { fx, fy, cx, cy } = camera;
   const [zMin, zMax] = grid.z;
   for (let v = 0; v < camera.height; v++) {
@@ -83,12 +90,13 @@ export function computeHeightmap(
         colors[3 * k] = rgb[3 * i];
         colors[3 * k + 1] = rgb[3 * i + 1];
         colors[3 * k + 2] = rgb[3 * i + 2];
+        if (suction && suctionMap) suction[k] = suctionMap[i];
       }
     }
   }
   for (let k = 0; k < heights.length; k++) if (!observed[k]) heights[k] = 0;
-  fillGaps(heights, colors, observed, width, height, fillRadius);
-  return { width, height, heights, colors, observed };
+  fillGaps(heights, colors, observed, width, height, fillRadius, suction);
+  return { width, height, heights, colors, observed, ...(suction ? { suction } : {}) };
 }
 
 /**
@@ -102,6 +110,7 @@ function fillGaps(
   width: number,
   height: number,
   radius: number,
+  suction?: Float32Array,
 ): void {
   if (radius <= 0) return;
   for (let row = 0; row < height; row++) {
@@ -118,6 +127,7 @@ function fillGaps(
       if (best < 0) continue;
       heights[k] = heights[best];
       colors.copyWithin(3 * k, 3 * best, 3 * best + 3);
+      if (suction) suction[k] = suction[best];
     }
   }
 }

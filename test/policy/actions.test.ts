@@ -1,9 +1,22 @@
-import { bestAction, rotatedInputs, rotationAngle, unrotateQ } from '../../src/policy/actions';
+import {
+  actionAt,
+  actionMasks,
+  greedyAction,
+  rotatedInputs,
+  rotationAngle,
+  unrotateQ,
+} from '../../src/policy/actions';
 import { type Heightmap, type HeightmapGrid } from '../../src/policy/heightmap';
 
 const W = 16;
 const grid: HeightmapGrid = { x: [-0.032, 0.032], y: [-0.032, 0.032], z: [0, 0.3], resolution: 0.004 };
-const spec = { size: 24, rotations: 4, mean: [0, 0, 0, 0] as const, std: [1, 1, 1, 1] as const };
+const spec = {
+  size: 24,
+  rotations: 4,
+  channels: ['red', 'green', 'blue', 'height'] as const,
+  mean: [0, 0, 0, 0],
+  std: [1, 1, 1, 1],
+};
 
 function heightmap(): Heightmap {
   const heights = new Float32Array(W * W);
@@ -43,18 +56,50 @@ test('unrotateQ inverts the rotation at every heightmap cell', () => {
   }
 });
 
-test('bestAction picks the highest Q across primitives and maps it to the world', () => {
+test('greedyAction takes the highest admissible Q and maps it to the world', () => {
   const hm = heightmap();
-  const push = [0, 1, 2, 3].map(() => new Float32Array(W * W));
-  const grasp = new Float32Array(W * W);
-  grasp[5] = 0.6;
-  push[3][2 * W + 12] = 0.9;
-  const a = bestAction(push, grasp, hm, grid);
+  const plane = 24 * 24;
+  const push = new Float32Array(4 * plane);
+  const grasp = new Float32Array(plane);
+  const masks = { push: new Uint8Array(4 * plane).fill(1), grasp: new Uint8Array(plane).fill(1) };
+  // Rotation 3 (270°): heightmap (col 12, row 2) is (4.5, −5.5) from the centre, rotated (5.5, 4.5).
+  const c = 11.5;
+  const at = (i: number, j: number) => 3 * plane + Math.round(c + i) * 24 + Math.round(c + j);
+  push[at(4.5, 5.5)] = 0.9;
+  const a = greedyAction(push, grasp, masks, hm, spec, grid);
   expect(a).toMatchObject({ primitive: 'push', rotation: 3, col: 12, row: 2, q: expect.closeTo(0.9) });
-  expect(a.angle).toBeCloseTo((3 * Math.PI) / 2);
-  expect(a.position.x).toBeCloseTo(-0.032 + 12.5 * 0.004);
-  expect(a.position.y).toBeCloseTo(-0.032 + 2.5 * 0.004);
-  expect(a.position.z).toBeCloseTo(0.05);
-  push[3][2 * W + 12] = 0;
-  expect(bestAction(push, grasp, hm, grid)).toMatchObject({ primitive: 'grasp', col: 5, row: 0, angle: 0 });
+  expect(a?.angle).toBeCloseTo((3 * Math.PI) / 2);
+  expect(a?.position.x).toBeCloseTo(-0.032 + 12.5 * 0.004);
+  expect(a?.position.y).toBeCloseTo(-0.032 + 2.5 * 0.004);
+  expect(a?.position.z).toBeCloseTo(0.05);
+  // Masked out, the push no longer counts; a grasp at rotation 0 maps through the padding offset 4.
+  masks.push.fill(0);
+  grasp[(0 + 4) * 24 + 5 + 4] = 0.6;
+  expect(greedyAction(push, grasp, masks, hm, spec, grid)).toMatchObject({
+    primitive: 'grasp',
+    col: 5,
+    row: 0,
+    angle: 0,
+  });
+  masks.grasp.fill(0);
+  expect(greedyAction(push, grasp, masks, hm, spec, grid)).toBeNull();
+});
+
+test('actionAt: padding is no action, and pixels outside the input are an error', () => {
+  expect(actionAt('grasp', 0, 0, 0, heightmap(), spec, grid)).toBeNull();
+  expect(() => actionAt('push', 4, 0, 0, heightmap(), spec, grid)).toThrow(/outside 4 x 24 x 24/);
+});
+
+test('actionMasks: grasps on object interiors, pushes from the floor towards an object', () => {
+  const hm = heightmap();
+  for (let row = 5; row < 10; row++) for (let col = 6; col < 11; col++) hm.heights[row * W + col] = 0.03;
+  const masks = actionMasks(hm, spec, { grid, pushLength: 0.02, objectHeight: 0.01 });
+  const g = (row: number, col: number) => masks.grasp[(row + 4) * 24 + col + 4];
+  expect(g(7, 8)).toBe(1); // inside the 5x5 block
+  expect(g(5, 8)).toBe(0); // its edge row: a neighbour is floor
+  expect(g(2, 12)).toBe(0); // the single-cell marker
+  // Rotation 0 pushes go +x (+col): from the floor up to 5 cells (2 cm / 4 mm) left of the block.
+  const p = (row: number, col: number) => masks.push[(row + 4) * 24 + col + 4];
+  expect([0, 1, 2, 3, 4, 5, 6].map((col) => p(7, col))).toEqual([0, 1, 1, 1, 1, 1, 0]);
+  expect(p(7, 12)).toBe(0); // right of the block: nothing ahead
 });

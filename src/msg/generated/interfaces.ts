@@ -93,6 +93,18 @@ export interface Vector3 {
   z: number;
 }
 
+/** grasp_perception/srv/DecideAction_Request */
+export interface DecideActionRequest {
+  timeout: number;
+}
+
+/** grasp_perception/srv/DecideAction_Response */
+export interface DecideActionResponse {
+  success: boolean;
+  message: string;
+  action: PushGraspAction;
+}
+
 /** grasp_perception/srv/DetectGrasps_Request */
 export interface DetectGraspsRequest {
   timeout: number;
@@ -329,6 +341,8 @@ export interface MessageTypeMap {
   'geometry_msgs/msg/Transform': Transform;
   'geometry_msgs/msg/TransformStamped': TransformStamped;
   'geometry_msgs/msg/Vector3': Vector3;
+  'grasp_perception/srv/DecideAction_Request': DecideActionRequest;
+  'grasp_perception/srv/DecideAction_Response': DecideActionResponse;
   'grasp_perception/srv/DetectGrasps_Request': DetectGraspsRequest;
   'grasp_perception/srv/DetectGrasps_Response': DetectGraspsResponse;
   'grasp_perception/msg/ObjectInstance': ObjectInstance;
@@ -355,6 +369,7 @@ export interface MessageTypeMap {
 
 /** Canonical ROS 2 service type name → request and response types. */
 export interface ServiceTypeMap {
+  'grasp_perception/srv/DecideAction': { request: DecideActionRequest; response: DecideActionResponse };
   'grasp_perception/srv/DetectGrasps': { request: DetectGraspsRequest; response: DetectGraspsResponse };
   'grasp_perception/srv/ResetSim': { request: ResetSimRequest; response: ResetSimResponse };
 }

@@ -62,6 +62,7 @@ export async function startSegmentation(bus: Bus, options: CreateNodeOptions): P
   });
   const worker = new LatestFrameWorker<Image>(
     async (img) => {
+      const t0 = Date.now();
       const out = await segment(s, img);
       pubs.labels.publish({ ...rgb8(img, out.labels), encoding: 'mono8', step: img.width });
       pubs.colored.publish(rgb8(img, coloredLabels(out.labels)));
@@ -70,7 +71,10 @@ export async function startSegmentation(bus: Bus, options: CreateNodeOptions): P
       diagnostics.report('model', {
         level: 'ok',
         message: 'segmenting',
-        values: status(Object.fromEntries(Object.entries(out.times).map(([k, v]) => [k, v.toFixed(2)]))),
+        values: status({
+          'latency (ms)': (Date.now() - t0).toFixed(1),
+          ...Object.fromEntries(Object.entries(out.times).map(([k, v]) => [k, v.toFixed(2)])),
+        }),
       });
     },
     (err) => {

@@ -1,0 +1,273 @@
+import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
+import { decodeDepth, imageToRgb } from '../../image';
+import {
+  type DecideActionResponse,
+  type Header,
+  type Image,
+  type PushGraspAction,
+  timeToNanos,
+} from '../../msg';
+import { actionMessage } from '../../policy/episode';
+import { computeHeightmap } from '../../policy/heightmap';
+import { decide, type PolicyDecision, policySpecs, usesSuction } from '../../policy/policy';
+import { renderQMaps } from '../../policy/visualize';
+import { TfListener } from '../../tf';
+import { Diagnostics } from '../diagnostics';
+import { modelParameters, openNodeModel } from '../model-loader';
+import { LatestFrameWorker } from '../perception/latest-frame';
+import { type RunningNode } from '../registry';
+import { type RgbdFault, type RgbdFrame, RgbdInput } from '../rgbd-input';
+
+export const POLICY_PARAMETERS = {
+  ...modelParameters('models/policy_reduced_ptq.json', 1),
+  input_qos: param.string('sensor_data', 'QoS profile of the colour, depth and camera_info inputs', {
+    choices: ['sensor_data', 'default', 'system_default'],
+  }),
+  sync_queue_size: param.integer(10, 'ApproximateTime queue size per input', { range: { from: 1, to: 100 } }),
+  sync_max_interval: param.double(0.05, 'Largest stamp spread of a synchronised set, seconds', {
+    range: { from: 0, to: 1 },
+  }),
+  world_frame: param.string('world', 'Frame of the workspace grid (the manifest\'s policy.grid) and of actions'),
+  mode: param.string(
+    'triggered',
+    "'triggered': decide for ~/decide requests on the next fresh frame; 'continuous': every frame",
+    { choices: ['triggered', 'continuous'], readOnly: true },
+  ),
+  decide_timeout: param.double(2.0, 'Default seconds ~/decide waits for a fresh frame (request timeout 0)', {
+    range: { from: 0.01, to: 600 },
+  }),
+  suction_wait: param.double(0.5, 'Seconds a frame waits for its ~/suction_heatmap (models with that channel)', {
+    range: { from: 0, to: 10 },
+  }),
+  publish_q_maps: param.bool(true, 'Publish ~/q_maps (rgb8: grasp Q | best push Q, action marked)'),
+  diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
+    range: { from: 0.1, to: 10 },
+  }),
+};
+
+interface Pending {
+  /** Frames stamped before this (node clock, ns) show the scene before the last action. */
+  notBefore: bigint;
+  resolve: (r: DecideActionResponse) => void;
+}
+
+const NO_ACTION: PushGraspAction = {
+  header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' },
+  type: 0,
+  pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+  push_length: 0,
+  q_value: 0,
+  u: 0,
+  v: 0,
+  angle: 0,
+};
+
+/**
+ * policy_node: synchronised RGB-D (and, for models that take it, perception's suction heatmap) in;
+ * a heightmap of the workspace in the world frame via TF, the push-and-grasp Q network, and the greedy
+ * PushGraspAction out (~/action, and the ~/decide service), with ~/q_maps for viewing.
+ */
+export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise<RunningNode> {
+  const node = bus.createNode('policy_node', options);
+  const p = node.declareParameters(POLICY_PARAMETERS);
+  const session = await openNodeModel(node, p, 'policy');
+  const specs = policySpecs(session.manifest);
+  const wantsSuction = usesSuction(specs);
+  const tf = new TfListener(node);
+  const pubs = {
+    action: node.createPublisher('grasp_perception/msg/PushGraspAction', '~/action', QOS_DEFAULT),
+    qMaps: node.createPublisher('sensor_msgs/msg/Image', '~/q_maps', QOS_DEFAULT),
+  };
+  const diagnostics = new Diagnostics(node, 'grasp_perception', p.diagnostics_period);
+  const pending: Pending[] = [];
+  /** Suction heatmaps by stamp, for frames waiting on them (newest few only). */
+  const heatmaps = new Map<bigint, Float32Array>();
+  let decisions = 0;
+  let faults = 0;
+  let last: { decision: PolicyDecision; totalMs: number } | undefined;
+
+  const status = () => ({
+    model: session.manifest.name,
+    precision: session.manifest.precision,
+    'execution provider': session.provider,
+    mode: p.mode,
+    rotations: specs.input.rotations,
+    'input size': specs.input.size,
+    channels: specs.input.channels.join(','),
+    decisions,
+    'frames dropped (model busy)': worker.dropped,
+    'input faults': faults,
+    'decide requests waiting': pending.length,
+    ...(last
+      ? {
+          'latency (ms)': last.totalMs.toFixed(1),
+          'preprocess_ms': last.decision.timings.preprocessMs.toFixed(2),
+          'inference_ms': last.decision.timings.inferMs.toFixed(2),
+          'postprocess_ms': last.decision.timings.postprocessMs.toFixed(2),
+          'last action': last.decision.action
+            ? `${last.decision.action.primitive} q=${last.decision.action.q.toFixed(3)}`
+            : 'none admissible',
+        }
+      : {}),
+    ...input.counters(),
+  });
+  const onFault = (fault: RgbdFault): void => {
+    faults++;
+    node.logger.throttle('warn', fault.code, 5, `${fault.stream}: ${fault.message}`);
+    diagnostics.report('rgbd input', {
+      level: 'warn',
+      message: `${fault.stream}: ${fault.message}`,
+      values: { 'fault code': fault.code, 'input faults': faults, ...input.counters() },
+    });
+  };
+
+  const answer = (r: DecideActionResponse) => {
+    for (const w of pending.splice(0)) w.resolve(r);
+  };
+
+  const decideOn = async (frame: RgbdFrame): Promise<void> => {
+    const t0 = Date.now();
+    let worldFromCamera;
+    try {
+      worldFromCamera = tf.buffer.lookupTransform(p.world_frame, frame.header.frame_id, frame.header.stamp, 0.1)
+        .transform;
+    } catch (err) {
+      const message = `no transform ${p.world_frame} <- ${frame.header.frame_id}: ${(err as Error).message}`;
+      onFault({ stream: 'sync', code: 'TF_UNAVAILABLE', message });
+      answer({ success: false, message, action: NO_ACTION });
+      return;
+    }
+    let suction: Float32Array | undefined;
+    if (wantsSuction) {
+      suction = await waitForHeatmap(timeToNanos(frame.header.stamp));
+      if (!suction) {
+        const message = `no ~/suction_heatmap stamped like the frame within ${p.suction_wait} s (is perception_node running and remapped?)`;
+        onFault({ stream: 'sync', code: 'SUCTION_MISSING', message });
+        answer({ success: false, message, action: NO_ACTION });
+        return;
+      }
+    }
+    const hm = computeHeightmap(
+      imageToRgb(frame.color),
+      frame.depth.metres,
+      frame.camera,
+      worldFromCamera,
+      specs.action.grid,
+      2,
+      suction,
+    );
+    const decision = await decide(session, specs, hm);
+    decisions++;
+    last = { decision, totalMs: Date.now() - t0 };
+    const header: Header = { stamp: frame.header.stamp, frame_id: p.world_frame };
+    if (p.publish_q_maps) {
+      const img = renderQMaps(decision, hm, specs.input.size, specs.input.rotations);
+      pubs.qMaps.publish({ header, height: img.height, width: img.width, encoding: 'rgb8', is_bigendian: 0, step: img.width * 3, data: img.data });
+    }
+    if (!decision.action) {
+      diagnostics.report('policy', { level: 'warn', message: 'nothing admissible: the workspace looks empty', values: status() });
+      answer({ success: false, message: 'nothing admissible: the workspace looks empty', action: NO_ACTION });
+      return;
+    }
+    const msg = actionMessage(decision.action, header, specs.action.pushLength);
+    pubs.action.publish(msg);
+    diagnostics.report('policy', { level: 'ok', message: `${decision.action.primitive} (q ${decision.action.q.toFixed(3)})`, values: status() });
+    answer({ success: true, message: `${decision.action.primitive} at q ${decision.action.q.toFixed(3)}`, action: msg });
+  };
+
+  const heatmapWaiters = new Map<bigint, (h: Float32Array) => void>();
+  const waitForHeatmap = (stamp: bigint): Promise<Float32Array | undefined> => {
+    const have = heatmaps.get(stamp);
+    if (have) return Promise.resolve(have);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        heatmapWaiters.delete(stamp);
+        resolve(undefined);
+      }, p.suction_wait * 1000);
+      heatmapWaiters.set(stamp, (h) => {
+        clearTimeout(timer);
+        heatmapWaiters.delete(stamp);
+        resolve(h);
+      });
+    });
+  };
+  const heatSub = wantsSuction
+    ? node.createSubscription('sensor_msgs/msg/Image', '~/suction_heatmap', QOS_DEFAULT, (img: Image) => {
+        try {
+          const values = decodeDepth(img).metres;
+          const stamp = timeToNanos(img.header.stamp);
+          heatmaps.set(stamp, values);
+          while (heatmaps.size > 8) heatmaps.delete(heatmaps.keys().next().value as bigint);
+          heatmapWaiters.get(stamp)?.(values);
+        } catch (err) {
+          onFault({ stream: 'sync', code: 'SUCTION_INVALID', message: `~/suction_heatmap: ${(err as Error).message}` });
+        }
+      })
+    : undefined;
+
+  const worker = new LatestFrameWorker<RgbdFrame>(decideOn, (err) => {
+    faults++;
+    node.logger.throttle('error', 'policy', 5, `policy failed: ${err.message}`);
+    diagnostics.report('policy', { level: 'error', message: `policy failed: ${err.message}`, values: status() });
+    answer({ success: false, message: `policy failed: ${err.message}`, action: NO_ACTION });
+  });
+  const input = new RgbdInput(
+    node,
+    { qos: qosProfile(p.input_qos), queueSize: p.sync_queue_size, maxIntervalSec: p.sync_max_interval },
+    (frame) => {
+      if (p.mode === 'continuous') {
+        worker.push(frame);
+        return;
+      }
+      const stamp = timeToNanos(frame.header.stamp);
+      if (pending.some((w) => stamp >= w.notBefore)) worker.push(frame);
+    },
+    onFault,
+  );
+  node.createService('grasp_perception/srv/DecideAction', '~/decide', (req) => {
+    const timeout = req.timeout > 0 ? req.timeout : p.decide_timeout;
+    return new Promise<DecideActionResponse>((resolve) => {
+      const entry: Pending = {
+        notBefore: timeToNanos(node.clock.now()),
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = pending.indexOf(entry);
+        if (i >= 0) pending.splice(i, 1);
+        resolve({
+          success: false,
+          message: `no fresh synchronised RGB-D frame within ${timeout} s (check the camera topics and /diagnostics)`,
+          action: NO_ACTION,
+        });
+      }, timeout * 1000);
+      pending.push(entry);
+    });
+  });
+  const syncWatch = node.createTimer(p.diagnostics_period, () => {
+    const fault = input.checkSync();
+    if (fault) onFault(fault);
+  });
+  diagnostics.report('policy', {
+    level: 'ok',
+    message: `${session.manifest.name} loaded on ${session.provider}; ${p.mode === 'triggered' ? 'waiting for ~/decide' : 'waiting for frames'}`,
+    values: status(),
+  });
+  return {
+    node,
+    diagnostics,
+    idle: () => worker.drain(),
+    stop: async () => {
+      diagnostics.stop();
+      syncWatch.cancel();
+      input.destroy();
+      heatSub?.destroy();
+      tf.destroy();
+      await worker.drain();
+      await session.release();
+      node.destroy();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+"""One command for the push-and-grasp policies: Q-learning -> fp32 export -> PTQ int8 -> QAT int8 -> evaluation.
+
+    /usr/bin/python3 training/policy_pipeline.py --budget full     # the shipped models/policy_* (models/RESULTS.md)
+    /usr/bin/python3 training/policy_pipeline.py --budget quick --work /tmp/p --models /tmp/p/models   # smoke run
+
+Every step is resumable (training from its checkpoint; a finished step is skipped when its output exists).
+Needs `npm run build` (simulator, calibration and evaluation are the TypeScript package's).
+Shipped: policy_reduced (fp32), policy_reduced_ptq and policy_reduced_qat (int8 QDQ). policy_full is
+exported untrained to WORK/full for its latency and compute only (its training does not fit a CPU budget).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from pipeline import CLI, quantize_model, run
+from policy_export import export_policy, load_trained
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+BUDGETS = {
+    "full": {"steps": 3000, "qat_steps": 600, "calibration_scenes": 64, "eval_runs": 30},
+    "quick": {"steps": 30, "qat_steps": 10, "calibration_scenes": 4, "eval_runs": 1},
+}
+
+
+def train(work, b, channels, threads):
+    out = os.path.join(work, "reduced" if channels == "red,green,blue,height" else "reduced_suction")
+    if not os.path.exists(os.path.join(out, "final.pt")):
+        run([sys.executable, os.path.join(HERE, "policy_train.py"), "--policy", "policy_reduced", "--out", out,
+             "--steps", str(b["steps"]), "--channels", channels, "--threads", str(threads), "--resume"])
+    return out
+
+
+def qat(out, b, threads):
+    final = os.path.join(out, "final_qat.pt")
+    if not os.path.exists(final):
+        run([sys.executable, os.path.join(HERE, "policy_train.py"), "--policy", "policy_reduced", "--out", out,
+             "--qat", "--steps", str(b["qat_steps"]), "--threads", str(threads)])
+    return final
+
+
+def evaluate(manifest, runs):
+    r = subprocess.run(CLI + ["eval", "policy", "--model", manifest, "--case", "all", "--runs", str(runs), "--json"],
+                       check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(r.stdout)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--budget", choices=sorted(BUDGETS), default="full")
+    p.add_argument("--work", default=os.path.join(ROOT, "out", "policy"))
+    p.add_argument("--models", default=None, help="default: models/ (full) or WORK/models (quick)")
+    p.add_argument("--channels", default="red,green,blue,height", help="add ,suction for the heatmap channel")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--skip-eval", action="store_true")
+    a = p.parse_args(argv)
+    b = BUDGETS[a.budget]
+    models = a.models or (os.path.join(ROOT, "models") if a.budget == "full" else os.path.join(a.work, "models"))
+    os.makedirs(models, exist_ok=True)
+    started = time.time()
+
+    out = train(a.work, b, a.channels, a.threads)
+    net, spec, arch, training = load_trained(os.path.join(out, "final.pt"))
+    export_policy(net, spec, "policy_reduced", models, arch, training)
+    fp32 = os.path.join(models, "policy_reduced.json")
+    calib = ["--images", str(b["calibration_scenes"])]
+    calib_text = f"min-max over {b['calibration_scenes']} simulator scenes (training seeds, 1-10 objects)"
+    quantize_model(fp32, os.path.join(models, "policy_reduced.onnx"), "policy_reduced_ptq", models, a.work, calib,
+                   calib_text, "static post-training (BN folded), QDQ (onnxruntime U8S8)")
+
+    qnet, qspec, _, qtraining = load_trained(qat(out, b, a.threads))
+    qdir = os.path.join(a.work, "qat_fp32")
+    export_policy(qnet, qspec, "policy_reduced_qat_fp32", qdir, arch, {**training, "qat": qtraining})
+    quantize_model(os.path.join(qdir, "policy_reduced_qat_fp32.json"), os.path.join(qdir, "policy_reduced_qat_fp32.onnx"),
+                   "policy_reduced_qat", models, a.work, calib, calib_text,
+                   f"quantization-aware training ({b['qat_steps']} fake-quant updates on the replay buffer), QDQ (onnxruntime U8S8)")
+
+    import torch
+    from policy_models import build_policy
+    torch.manual_seed(0)
+    full, full_spec = build_policy("policy_full")
+    export_policy(full, full_spec, "policy_full", os.path.join(a.work, "full"), "policy_full",
+                  {"method": "untrained (random weights): latency and compute only"})
+
+    results = {}
+    if not a.skip_eval:
+        for name in ("policy_reduced", "policy_reduced_ptq", "policy_reduced_qat"):
+            manifest = os.path.join(models, f"{name}.json")
+            results[name] = evaluate(manifest, b["eval_runs"])
+            with open(manifest) as f:
+                m = json.load(f)
+            m["metrics"] = {k: v for k, v in results[name].items() if k not in ("model", "protocol")}
+            with open(manifest, "w") as f:
+                json.dump(m, f, indent=2)
+                f.write("\n")
+    print(json.dumps({"budget": a.budget, "models": models, "wall_s": round(time.time() - started, 1),
+                      "results": {k: {m: v.get(m) for m in ("completion", "grasp_success")} for k, v in results.items()}}))
+
+
+if __name__ == "__main__":
+    main()
