@@ -1,7 +1,9 @@
-"""The simulator with the perception and segmentation nodes, as separate ROS 2 processes.
+"""The closed loop as separate ROS 2 processes: the simulator (camera + executor), perception,
+segmentation, the push-and-grasp policy and the pick executive, which asks the policy for an action,
+sends it to the simulator and repeats until the bin is clear (`grasp-perception demo` runs the same
+nodes on the in-process bus and writes the report).
 
-ros2 launch grasp_perception demo.launch.py seed:=3 objects:=12
-(The closed-loop push-or-grasp policy joins this launch file with issue 6.)
+ros2 launch grasp_perception demo.launch.py seed:=3 objects:=12 policy_model:=models/policy_reduced_qat.json
 """
 
 import os
@@ -20,6 +22,9 @@ def generate_launch_description():
         DeclareLaunchArgument('seed', default_value='1'),
         DeclareLaunchArgument('objects', default_value='10'),
         DeclareLaunchArgument('rate', default_value='5.0', description='simulated camera rate, Hz'),
+        DeclareLaunchArgument('policy_model', default_value='models/policy_reduced_ptq.json',
+                              description='policy manifest (int8 PTQ by default)'),
+        DeclareLaunchArgument('max_actions', default_value='0', description='0 = 5 per object'),
     ]
     ns = '/camera'
     sim = Node(
@@ -36,4 +41,12 @@ def generate_launch_description():
                       namespace=ns, parameters=[config('perception.yaml')], output='screen')
     segmentation = Node(package='grasp_perception', executable='segmentation_node', name='segmentation_node',
                         namespace=ns, parameters=[config('segmentation.yaml')], output='screen')
-    return LaunchDescription(args + [sim, perception, segmentation])
+    policy = Node(package='grasp_perception', executable='policy_node', name='policy_node', namespace=ns,
+                  parameters=[config('policy.yaml'), {'model_file_path': LaunchConfiguration('policy_model')}],
+                  remappings=[('~/suction_heatmap', ns + '/perception_node/suction_heatmap')], output='screen')
+    executive = Node(package='grasp_perception', executable='pick_executive_node', name='pick_executive_node',
+                     namespace=ns,
+                     parameters=[config('pick_executive.yaml'), {'max_actions': LaunchConfiguration('max_actions')}],
+                     remappings=[('decide', ns + '/policy_node/decide'), ('action', ns + '/sim_node/action'),
+                                 ('status', ns + '/sim_node/status')], output='screen')
+    return LaunchDescription(args + [sim, perception, segmentation, policy, executive])

@@ -176,3 +176,82 @@ class CheckpointResume(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PolicyTraining(unittest.TestCase):
+    def test_qat_model_is_the_batch_norm_folded_network(self):
+        from policy_models import build_policy
+        from qat import export_mode, prepare_qat_model
+        torch.manual_seed(0)
+        net, spec = build_policy("policy_reduced")
+        net.train()
+        with torch.no_grad():  # non-trivial running statistics
+            for _ in range(3):
+                net(torch.randn(4, 4, 96, 96))
+        net.eval()
+        x = torch.randn(2, 4, 96, 96)
+        q = prepare_qat_model(net, x)
+        with torch.no_grad():
+            ref = net(x)
+            fake = q.eval()(x)
+            folded = export_mode(q)(x)
+        for a, b in zip(ref, folded):
+            self.assertLess(float((a - b).abs().max()), 1e-4)
+        # Fake quantization changes the output, but only by int8 rounding.
+        err = max(float((a - b).abs().max()) for a, b in zip(ref, fake))
+        scale = max(float(a.abs().max()) for a in ref)
+        self.assertGreater(err, 0)
+        self.assertLess(err, 0.1 * scale)
+
+    def test_greedy_and_exploration_stay_inside_the_masks(self):
+        from policy_train import explore, greedy
+        rng = np.random.default_rng(0)
+        push = rng.normal(size=(8, 1, 16, 16)).astype(np.float32)
+        grasp = rng.normal(size=(8, 1, 16, 16)).astype(np.float32)
+        obs = {"push_mask": np.zeros((8, 16, 16), np.uint8), "grasp_mask": np.zeros((16, 16), np.uint8)}
+        self.assertIsNone(greedy(push, grasp, obs))
+        self.assertIsNone(explore(rng, obs, 0.5))
+        obs["push_mask"][3, 4, 5] = 1
+        obs["grasp_mask"][7, 2] = 1
+        grasp[0, 0, 7, 2] = push[3, 0, 4, 5] + 1
+        self.assertEqual(greedy(push, grasp, obs)[:4], ("grasp", 0, 7, 2))
+        push[3, 0, 4, 5] = grasp[0, 0, 7, 2] + 1
+        self.assertEqual(greedy(push, grasp, obs)[:4], ("push", 3, 4, 5))
+        seen = {explore(rng, obs, 0.5) for _ in range(50)}
+        self.assertEqual(seen, {("grasp", 0, 7, 2), ("push", 3, 4, 5)})
+
+    def test_training_resumes_from_its_checkpoint(self):
+        import json
+        from policy_train import main
+        with tempfile.TemporaryDirectory() as out:
+            main(["--out", out, "--steps", "3", "--checkpoint-every", "2", "--objects", "3", "--camera", "160x120"])
+            main(["--out", out, "--steps", "5", "--checkpoint-every", "2", "--objects", "3", "--camera", "160x120",
+                  "--resume"])
+            log = [json.loads(line) for line in open(os.path.join(out, "log.jsonl"))]
+            self.assertEqual([e["step"] for e in log], [1, 2, 3, 4, 5])
+            self.assertTrue(all(e["reward"] in (0.0, 0.5, 1.0) for e in log))
+            self.assertEqual(torch.load(os.path.join(out, "checkpoint.pt"))["step"], 5)
+            self.assertTrue(os.path.exists(os.path.join(out, "curve.png")))
+
+    def test_export_writes_a_policy_manifest_and_qat_exports_plain_convolutions(self):
+        import json
+        import onnx
+        from policy_export import export_policy
+        from policy_models import build_policy
+        from qat import export_mode, prepare_qat_model
+        torch.manual_seed(0)
+        net, spec = build_policy("policy_reduced")
+        with tempfile.TemporaryDirectory() as out:
+            m = export_policy(net, spec, "p", out, "policy_reduced", {"steps": 0})
+            self.assertEqual(m["input"]["shape"], [8, 4, 96, 96])
+            self.assertEqual([o["shape"] for o in m["outputs"]], [[8, 1, 96, 96]] * 2)
+            self.assertEqual(m["policy"]["rotations"], 8)
+            self.assertEqual(m["policy"]["grid"], spec["grid"])
+            with open(os.path.join(out, "p.json")) as f:
+                self.assertEqual(json.load(f)["sha256"], m["sha256"])
+            q = export_mode(prepare_qat_model(net.eval(), torch.randn(2, 4, 96, 96)))
+            mq = export_policy(q, spec, "q", out, "policy_reduced", {"steps": 0})
+            self.assertEqual(mq["complexity"], m["complexity"])
+            ops = {n.op_type for n in onnx.load(os.path.join(out, "q.onnx")).graph.node}
+            self.assertNotIn("BatchNormalization", ops)
+            self.assertNotIn("QuantizeLinear", ops)  # fake quantization is off: quantize.py makes the QDQ model

@@ -9,7 +9,10 @@ import { evaluateSegmentation } from '../eval/segmentation';
 import { runInfer } from './infer';
 import { replay } from '../bag/replay';
 import { runBench } from '../perception/bench';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadManifest } from '../models/manifest';
+import { benchPolicies, policyManifests, policyTable, writePolicySection } from '../policy/results';
 import { PACKAGE_ROOT } from '../msg';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -221,13 +224,44 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
 
   program
     .command('results')
-    .description('evaluate every shipped model side by side and regenerate models/RESULTS.md')
+    .description(
+      'evaluate every shipped model side by side and regenerate models/RESULTS.md ' +
+        '(--policy: only its push-and-grasp policy table)',
+    )
     .option('--models <dir>', 'directory of model manifests', 'models')
-    .requiredOption('--data <dir>', 'dataset directory (held-out test split)')
+    .option('--data <dir>', 'dataset directory (held-out test split); not needed with --policy')
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
     .option('--limit <n>', 'evaluate the first N scenes only', integer('--limit', 1, 1_000_000))
-    .action(async (o: { models: string; data: string; threads: number; limit?: number }) => {
-      const r = await writeResults({ ...o, onModel: (name) => io.err(`results: evaluating ${name}\n`) });
-      io.out(`${JSON.stringify({ file: r.file, perception: r.perception, segmentation: r.segmentation })}\n`);
-    });
+    .option('--policy', 'the policy table: latency measured now, task metrics from the manifests', false)
+    .option('--full <manifest>', 'the (untrained) policy_full export to compare against', 'out/policy/full/policy_full.json')
+    .option('--runs <n>', 'interleaved latency runs per policy', integer('--runs', 1, 10_000), 5)
+    .action(
+      async (o: {
+        models: string;
+        data?: string;
+        threads: number;
+        limit?: number;
+        policy: boolean;
+        full: string;
+        runs: number;
+      }) => {
+        if (o.policy) {
+          const files = policyManifests(o.models, fs.existsSync(o.full) ? o.full : undefined);
+          if (files.length === 0) throw new Error(`${o.models}: no policy manifests`);
+          const latency = await benchPolicies(files, { runs: o.runs, threads: 1 });
+          const manifests = files.map((f) => loadManifest(f).manifest);
+          const file = path.join(o.models, 'RESULTS.md');
+          writePolicySection(file, policyTable(manifests, latency, 1));
+          io.out(`${JSON.stringify({ file, latency })}\n`);
+          return;
+        }
+        if (!o.data) throw new Error('results needs --data DIR (or --policy)');
+        const r = await writeResults({
+          ...o,
+          data: o.data,
+          onModel: (name) => io.err(`results: evaluating ${name}\n`),
+        });
+        io.out(`${JSON.stringify({ file: r.file, perception: r.perception, segmentation: r.segmentation })}\n`);
+      },
+    );
 }

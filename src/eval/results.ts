@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadManifest } from '../models/manifest';
+import { readPolicySection } from '../policy/results';
 import { evaluatePerception, type PerceptionMetrics } from './perception';
 import { evaluateSegmentation, type SegmentationMetrics } from './segmentation';
 
@@ -134,6 +135,8 @@ export async function writeResults(
     lines.push('');
   }
   const file = path.join(o.models, 'RESULTS.md');
+  const policy = readPolicySection(file); // measured by `results --policy`; kept as it is
+  if (policy) lines.push(policy, '');
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return { file, perception, segmentation };
 }

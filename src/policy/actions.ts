@@ -66,25 +66,49 @@ function cellIndexer(hm: Heightmap, size: number, angle: number): (i: number, j:
   };
 }
 
+const indexCache = new Map<string, Int32Array>();
+
+/**
+ * For every rotated input pixel (r, i, j), the heightmap cell it samples or −1: computed once per
+ * geometry (the node's heightmap size never changes) so each decision is a table lookup.
+ */
+function rotationIndex(width: number, height: number, size: number, rotations: number): Int32Array {
+  const key = `${width}x${height}:${size}:${rotations}`;
+  let idx = indexCache.get(key);
+  if (!idx) {
+    idx = new Int32Array(rotations * size * size);
+    const hm = { width, height } as Heightmap;
+    for (let r = 0; r < rotations; r++) {
+      const cell = cellIndexer(hm, size, rotationAngle(r, rotations));
+      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) idx[(r * size + i) * size + j] = cell(i, j);
+    }
+    if (indexCache.size > 8) indexCache.clear();
+    indexCache.set(key, idx);
+  }
+  return idx;
+}
+
 /** R x C x S x S float input: each rotation of the heightmap, nearest-sampled, 0 (the mean) outside. */
 export function rotatedInputs(hm: Heightmap, spec: PolicyInputSpec): Float32Array {
   const { size: s, rotations, channels } = spec;
   const plane = s * s;
   const nc = channels.length;
+  const cells = hm.width * hm.height;
+  // Normalised channel values per heightmap cell, then a gather through the rotation table.
+  const values = channels.map((ch, c) => {
+    const read = channelReader(hm, ch);
+    const v = new Float32Array(cells);
+    for (let k = 0; k < cells; k++) v[k] = (read(k) - spec.mean[c]) / spec.std[c];
+    return v;
+  });
+  const idx = rotationIndex(hm.width, hm.height, s, rotations);
   const out = new Float32Array(rotations * nc * plane);
-  const readers = channels.map((ch) => channelReader(hm, ch));
   for (let r = 0; r < rotations; r++) {
-    const cell = cellIndexer(hm, s, rotationAngle(r, rotations));
     const base = r * nc * plane;
-    for (let i = 0; i < s; i++) {
-      for (let j = 0; j < s; j++) {
-        const k = cell(i, j);
-        if (k < 0) continue;
-        const p = i * s + j;
-        for (let ch = 0; ch < nc; ch++) {
-          out[base + ch * plane + p] = (readers[ch](k) - spec.mean[ch]) / spec.std[ch];
-        }
-      }
+    for (let p = 0; p < plane; p++) {
+      const k = idx[r * plane + p];
+      if (k < 0) continue;
+      for (let c = 0; c < nc; c++) out[base + c * plane + p] = values[c][k];
     }
   }
   return out;
@@ -108,7 +132,7 @@ export function actionMasks(hm: Heightmap, spec: PolicyInputSpec, action: Policy
   const reach = Math.max(1, Math.round(action.pushLength / action.grid.resolution));
   const push = new Uint8Array(spec.rotations * plane);
   const grasp = new Uint8Array(plane);
-  const row = new Int32Array(s);
+  const idx = rotationIndex(hm.width, hm.height, s, spec.rotations);
   const w = hm.width;
   const occupied = (k: number) => hm.heights[k] >= action.objectHeight;
   // A grasp needs its whole cell neighbourhood on the object: a cell that only clips an object's edge
@@ -119,13 +143,12 @@ export function actionMasks(hm: Heightmap, spec: PolicyInputSpec, action: Policy
     return inside && occupied(k) && occupied(k - 1) && occupied(k + 1) && occupied(k - w) && occupied(k + w);
   };
   for (let r = 0; r < spec.rotations; r++) {
-    const cell = cellIndexer(hm, s, rotationAngle(r, spec.rotations));
     for (let i = 0; i < s; i++) {
-      for (let j = 0; j < s; j++) row[j] = cell(i, j);
+      const row = (r * s + i) * s;
       // Scan right to left, remembering the nearest object cell ahead (+j is the push direction).
       let nextObject = Infinity;
       for (let j = s - 1; j >= 0; j--) {
-        const k = row[j];
+        const k = idx[row + j];
         if (k < 0) continue;
         if (r === 0 && graspable(k)) grasp[i * s + j] = 1;
         if (occupied(k)) nextObject = j;

@@ -36,9 +36,6 @@ export const POLICY_PARAMETERS = {
   decide_timeout: param.double(2.0, 'Default seconds ~/decide waits for a fresh frame (request timeout 0)', {
     range: { from: 0.01, to: 600 },
   }),
-  suction_wait: param.double(0.5, 'Seconds a frame waits for its ~/suction_heatmap (models with that channel)', {
-    range: { from: 0, to: 10 },
-  }),
   publish_q_maps: param.bool(true, 'Publish ~/q_maps (rgb8: grasp Q | best push Q, action marked)'),
   diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
     range: { from: 0.1, to: 10 },
@@ -80,7 +77,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   };
   const diagnostics = new Diagnostics(node, 'grasp_perception', p.diagnostics_period);
   const pending: Pending[] = [];
-  /** Suction heatmaps by stamp, for frames waiting on them (newest few only). */
+  /** Suction heatmaps by stamp (newest few), for models with the suction channel. */
   const heatmaps = new Map<bigint, Float32Array>();
   let decisions = 0;
   let faults = 0;
@@ -137,16 +134,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       answer({ success: false, message, action: NO_ACTION });
       return;
     }
-    let suction: Float32Array | undefined;
-    if (wantsSuction) {
-      suction = await waitForHeatmap(timeToNanos(frame.header.stamp));
-      if (!suction) {
-        const message = `no ~/suction_heatmap stamped like the frame within ${p.suction_wait} s (is perception_node running and remapped?)`;
-        onFault({ stream: 'sync', code: 'SUCTION_MISSING', message });
-        answer({ success: false, message, action: NO_ACTION });
-        return;
-      }
-    }
+    const suction = wantsSuction ? heatmaps.get(timeToNanos(frame.header.stamp)) : undefined;
     const hm = computeHeightmap(
       imageToRgb(frame.color),
       frame.depth.metres,
@@ -175,33 +163,34 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     answer({ success: true, message: `${decision.action.primitive} at q ${decision.action.q.toFixed(3)}`, action: msg });
   };
 
-  const heatmapWaiters = new Map<bigint, (h: Float32Array) => void>();
-  const waitForHeatmap = (stamp: bigint): Promise<Float32Array | undefined> => {
-    const have = heatmaps.get(stamp);
-    if (have) return Promise.resolve(have);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        heatmapWaiters.delete(stamp);
-        resolve(undefined);
-      }, p.suction_wait * 1000);
-      heatmapWaiters.set(stamp, (h) => {
-        clearTimeout(timer);
-        heatmapWaiters.delete(stamp);
-        resolve(h);
-      });
-    });
+  // A model with the suction channel decides on frames whose heatmap (same stamp) has arrived: perception
+  // drops frames while busy, so frames wait here for theirs (the newest few are kept).
+  const frames = new Map<bigint, RgbdFrame>();
+  const keepNewest = <T>(m: Map<bigint, T>, stamp: bigint, v: T) => {
+    m.set(stamp, v);
+    while (m.size > 8) m.delete(m.keys().next().value as bigint);
+  };
+  const offer = (frame: RgbdFrame): void => {
+    if (p.mode === 'continuous') {
+      worker.push(frame);
+      return;
+    }
+    const stamp = timeToNanos(frame.header.stamp);
+    if (pending.some((w) => stamp >= w.notBefore)) worker.push(frame);
   };
   const heatSub = wantsSuction
     ? node.createSubscription('sensor_msgs/msg/Image', '~/suction_heatmap', QOS_DEFAULT, (img: Image) => {
+        let values: Float32Array;
         try {
-          const values = decodeDepth(img).metres;
-          const stamp = timeToNanos(img.header.stamp);
-          heatmaps.set(stamp, values);
-          while (heatmaps.size > 8) heatmaps.delete(heatmaps.keys().next().value as bigint);
-          heatmapWaiters.get(stamp)?.(values);
+          values = decodeDepth(img).metres;
         } catch (err) {
           onFault({ stream: 'sync', code: 'SUCTION_INVALID', message: `~/suction_heatmap: ${(err as Error).message}` });
+          return;
         }
+        const stamp = timeToNanos(img.header.stamp);
+        keepNewest(heatmaps, stamp, values);
+        const frame = frames.get(stamp);
+        if (frame) offer(frame);
       })
     : undefined;
 
@@ -215,12 +204,10 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     node,
     { qos: qosProfile(p.input_qos), queueSize: p.sync_queue_size, maxIntervalSec: p.sync_max_interval },
     (frame) => {
-      if (p.mode === 'continuous') {
-        worker.push(frame);
-        return;
-      }
       const stamp = timeToNanos(frame.header.stamp);
-      if (pending.some((w) => stamp >= w.notBefore)) worker.push(frame);
+      if (!wantsSuction) offer(frame);
+      else if (heatmaps.has(stamp)) offer(frame);
+      else keepNewest(frames, stamp, frame);
     },
     onFault,
   );
@@ -239,7 +226,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
         if (i >= 0) pending.splice(i, 1);
         resolve({
           success: false,
-          message: `no fresh synchronised RGB-D frame within ${timeout} s (check the camera topics and /diagnostics)`,
+          message: `no fresh synchronised RGB-D frame${wantsSuction ? ' with its ~/suction_heatmap' : ''} within ${timeout} s (check the camera topics and /diagnostics)`,
           action: NO_ACTION,
         });
       }, timeout * 1000);

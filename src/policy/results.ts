@@ -1,0 +1,131 @@
+// The Ferraro-style table of models/RESULTS.md: full vs reduced vs PTQ vs QAT policies. Latency is
+// measured here, side by side in one run (the models take turns on the same scene, so load affects all
+// alike); task metrics come from each manifest's `eval policy` run (training/policy_pipeline.py writes
+// them); a model without task metrics (policy_full, untrained) says so.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type ModelManifest } from '../models/manifest';
+import { openModel } from '../models/session';
+import { BinPickingSim } from '../sim';
+import { type Heightmap } from './heightmap';
+import { decide, policySpecs, usesSuction } from './policy';
+import { observeSim, POLICY_CAMERA } from './sim-observation';
+import { openSuctionSource } from './suction';
+
+export interface PolicyLatency {
+  model: string;
+  runs: number;
+  decide_ms_p50: number;
+  inference_ms_p50: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Median decision and inference latency of each policy on one 10-object scene, interleaved. */
+export async function benchPolicies(
+  manifests: readonly string[],
+  o: { runs: number; threads?: number; seed?: number },
+): Promise<PolicyLatency[]> {
+  const sessions = [];
+  try {
+    for (const m of manifests) sessions.push(await openModel(m, { intraOpThreads: o.threads ?? 1, warmupRuns: 1 }));
+    const sim = await BinPickingSim.random({ count: 10, seed: o.seed ?? 1 }, { camera: POLICY_CAMERA });
+    const suction = sessions.some((s) => usesSuction(policySpecs(s.manifest))) ? await openSuctionSource() : undefined;
+    const maps: Heightmap[] = [];
+    try {
+      for (const s of sessions) {
+        const specs = policySpecs(s.manifest);
+        maps.push((await observeSim(sim, specs.action.grid, { suction: usesSuction(specs) ? suction?.source : undefined })).heightmap);
+      }
+    } finally {
+      sim.dispose();
+      await suction?.release();
+    }
+    const decideMs = sessions.map(() => [] as number[]);
+    const inferMs = sessions.map(() => [] as number[]);
+    for (let r = 0; r < o.runs; r++) {
+      for (const [k, s] of sessions.entries()) {
+        const t0 = process.hrtime.bigint();
+        const d = await decide(s, policySpecs(s.manifest), maps[k]);
+        decideMs[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+        inferMs[k].push(d.timings.inferMs);
+      }
+    }
+    return sessions.map((s, k) => ({
+      model: s.manifest.name,
+      runs: o.runs,
+      decide_ms_p50: Number(median(decideMs[k]).toFixed(2)),
+      inference_ms_p50: Number(median(inferMs[k]).toFixed(2)),
+    }));
+  } finally {
+    for (const s of sessions) await s.release();
+  }
+}
+
+const BEGIN = '<!-- policy results: begin (grasp-perception results --policy) -->';
+const END = '<!-- policy results: end -->';
+
+/** A metric in %; 'n/a' when evaluated but undefined (no grasps), 'not trained' without an evaluation. */
+const f = (v: unknown, evaluated: boolean) =>
+  typeof v === 'number' ? (v * 100).toFixed(1) : evaluated ? 'n/a' : 'not trained';
+
+/** The policy section's markdown from manifests and measured latencies (reference: the first). */
+export function policyTable(manifests: readonly ModelManifest[], latency: readonly PolicyLatency[], threads: number): string {
+  const ref = manifests[0];
+  const refLat = latency[0];
+  const rows = manifests.map((m, k) => {
+    const t = m.metrics as Record<string, unknown>;
+    const cases = (t.cases ?? {}) as Record<string, Record<string, unknown>>;
+    const rnd = cases.random ?? {};
+    const adv = cases.adversarial ?? {};
+    const l = latency[k];
+    const r = (v: unknown) => f(v, 'random' in cases);
+    const a = (v: unknown) => f(v, 'adversarial' in cases);
+    return `| ${m.name} | ${m.precision} | ${r(rnd.completion)} | ${r(rnd.grasp_success)} | ${r(rnd.action_efficiency)} | ${a(adv.completion)} | ${a(adv.grasp_success)} | ${m.complexity.gflops.toFixed(3)} | ${(m.complexity.params / 1e6).toFixed(3)} M | ${(m.file_bytes / 1e6).toFixed(2)} | ${l.inference_ms_p50} | ${l.decide_ms_p50} | ${(ref.complexity.macs / m.complexity.macs).toFixed(0)}x | ${(refLat.decide_ms_p50 / l.decide_ms_p50).toFixed(0)}x |`;
+  });
+  const runs = (m: ModelManifest) => (m.metrics as Record<string, unknown>).runs;
+  return [
+    BEGIN,
+    '## Push-and-grasp policies (Ferraro-style: full vs reduced vs PTQ vs QAT)',
+    '',
+    `Task metrics: \`grasp-perception eval policy --case all\` (VPG protocol, exploration off; random = 10-object clutter,`,
+    `seeds 1..N; adversarial = the 11 hand-built arrangements of scenarios/, cycled), ${String(runs(manifests[manifests.length - 1]) ?? '?')} episodes per model over both cases,`,
+    'in %. Latency: one decision (rotated inputs, masks, inference, greedy action) and its inference alone, median of',
+    `${String(refLat?.runs ?? 0)} interleaved runs on one scene, onnxruntime-node CPU EP, ${String(threads)} intra-op thread(s), ${os.cpus()[0]?.model ?? 'CPU'}, ${String(os.cpus().length)} cores.`,
+    'GFLOPs: per decision, all rotations (1 multiply-accumulate = 1 FLOP). Ratios are to the first row.',
+    '',
+    '| model | precision | random completion | random grasp success | random action efficiency | adversarial completion | adversarial grasp success | GFLOPs | params | file MB | inference p50 ms | decision p50 ms | compute ratio | latency ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    END,
+  ].join('\n');
+}
+
+/** Replaces (or appends) the policy section of RESULTS.md. */
+export function writePolicySection(resultsFile: string, section: string): void {
+  const old = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : '# Results\n';
+  const i = old.indexOf(BEGIN);
+  const j = old.indexOf(END);
+  const next =
+    i >= 0 && j > i ? `${old.slice(0, i)}${section}${old.slice(j + END.length)}` : `${old.trimEnd()}\n\n${section}\n`;
+  fs.writeFileSync(resultsFile, next);
+}
+
+/** The section as it stands in RESULTS.md ('' when absent), so regenerating the other tables keeps it. */
+export function readPolicySection(resultsFile: string): string {
+  if (!fs.existsSync(resultsFile)) return '';
+  const old = fs.readFileSync(resultsFile, 'utf8');
+  const i = old.indexOf(BEGIN);
+  const j = old.indexOf(END);
+  return i >= 0 && j > i ? old.slice(i, j + END.length) : '';
+}
+
+export const POLICY_MODELS = ['policy_reduced', 'policy_reduced_ptq', 'policy_reduced_qat'] as const;
+
+export function policyManifests(models: string, full: string | undefined): string[] {
+  return [...(full ? [full] : []), ...POLICY_MODELS.map((n) => path.join(models, `${n}.json`))].filter((f) =>
+    fs.existsSync(f),
+  );
+}
