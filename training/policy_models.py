@@ -1,4 +1,4 @@
-"""Push-and-grasp Q networks (VPG lineage; design in docs/policy.md when issue 6 lands).
+"""Push-and-grasp Q networks (VPG lineage; design: docs/policy.md).
 
 Both variants take a batch of R heightmaps already rotated by the R angles the runtime wants to test
 (the TypeScript side rotates: one implementation of the geometry) and return per-pixel Q maps for push

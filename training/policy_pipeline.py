@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 BUDGETS = {
-    "full": {"steps": 3000, "qat_steps": 600, "calibration_scenes": 64, "eval_runs": 30},
+    "full": {"steps": 4000, "qat_steps": 600, "calibration_scenes": 64, "eval_runs": 30},
     "quick": {"steps": 30, "qat_steps": 10, "calibration_scenes": 4, "eval_runs": 1},
 }
 
@@ -55,7 +55,8 @@ def main(argv=None):
     p.add_argument("--budget", choices=sorted(BUDGETS), default="full")
     p.add_argument("--work", default=os.path.join(ROOT, "out", "policy"))
     p.add_argument("--models", default=None, help="default: models/ (full) or WORK/models (quick)")
-    p.add_argument("--channels", default="red,green,blue,height", help="add ,suction for the heatmap channel")
+    p.add_argument("--channels", default="red,green,blue,height,suction",
+                   help="policy input channels (the shipped models take the suction heatmap; see docs/policy.md)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--skip-eval", action="store_true")
     a = p.parse_args(argv)

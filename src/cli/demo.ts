@@ -62,7 +62,11 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, unknown>> 
   try {
     await start('sim_node', {
       namespace: NS,
-      parameterOverrides: { seed: o.seed, objects: o.objects, ...(o.camera ?? { width: 640, height: 480, rate: 10 }) },
+      parameterOverrides: {
+        seed: o.seed,
+        objects: o.objects,
+        ...(o.camera ?? { width: 640, height: 480, rate: 10 }),
+      },
     });
     await start('perception_node', { namespace: NS });
     await start('segmentation_node', { namespace: NS });
@@ -101,7 +105,8 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, unknown>> 
       o.headless || !process.stderr.isTTY
         ? null
         : new SingleBar({
-            format: 'picking |{bar}| {value}/{total} objects removed | {actions} actions | grasp success {gs}',
+            format:
+              'picking |{bar}| {value}/{total} objects removed | {actions} actions | grasp success {gs}',
             stream: process.stderr,
           });
     const steps: ReportStep[] = [];
@@ -176,7 +181,9 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, unknown>> 
       policy_model: policyModel,
       latency_ms: {
         ...Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, latencySummary(v)])),
-        'policy decide round trip (incl. waiting for a fresh frame)': latencySummary(steps.map((s) => s.decideMs)),
+        'policy decide round trip (incl. waiting for a fresh frame)': latencySummary(
+          steps.map((s) => s.decideMs),
+        ),
         'sim_node action execution': latencySummary(steps.map((s) => s.executeMs)),
       },
       wall_s: (Date.now() - started) / 1000,

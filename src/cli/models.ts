@@ -86,7 +86,11 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     )
     .option('--runs <n>', 'episodes per case', integer('--runs', 1, 10_000), 10)
     .option('--objects <n>', 'objects in random clutter', integer('--objects', 1, 40), 10)
-    .option('--max-actions <n>', 'action limit per episode (default 5 per object)', integer('--max-actions', 1, 10_000))
+    .option(
+      '--max-actions <n>',
+      'action limit per episode (default 5 per object)',
+      integer('--max-actions', 1, 10_000),
+    )
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 1)
     .option('--json', 'print one JSON object', false)
     .action(
@@ -207,7 +211,12 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     .requiredOption('--tensors <file>', 'tensor list (quantize.py prepare)')
     .option('--data <dir>', 'dataset directory, for perception and segmentation (its training split)')
     .requiredOption('--out <file>', 'ranges JSON to write')
-    .option('--images <n>', 'calibration scenes (a policy: simulator scenes)', integer('--images', 1, 100_000), 64)
+    .option(
+      '--images <n>',
+      'calibration scenes (a policy: simulator scenes)',
+      integer('--images', 1, 100_000),
+      64,
+    )
     .action(
       async (o: {
         model: string;
@@ -233,7 +242,11 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
     .option('--limit <n>', 'evaluate the first N scenes only', integer('--limit', 1, 1_000_000))
     .option('--policy', 'the policy table: latency measured now, task metrics from the manifests', false)
-    .option('--full <manifest>', 'the (untrained) policy_full export to compare against', 'out/policy/full/policy_full.json')
+    .option(
+      '--full <manifest>',
+      'the (untrained) policy_full export to compare against',
+      'out/policy/full/policy_full.json',
+    )
     .option('--runs <n>', 'interleaved latency runs per policy', integer('--runs', 1, 10_000), 5)
     .action(
       async (o: {
@@ -261,7 +274,9 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
           data: o.data,
           onModel: (name) => io.err(`results: evaluating ${name}\n`),
         });
-        io.out(`${JSON.stringify({ file: r.file, perception: r.perception, segmentation: r.segmentation })}\n`);
+        io.out(
+          `${JSON.stringify({ file: r.file, perception: r.perception, segmentation: r.segmentation })}\n`,
+        );
       },
     );
 }

@@ -42,7 +42,11 @@ export interface EpisodePlan {
 }
 
 /** Random runs use seeds 1..N (training uses 100000 and up); adversarial runs cycle the arrangements. */
-export function planEpisodes(c: PolicyCase, runs: number, scenarioDir = path.join(PACKAGE_ROOT, 'scenarios')): EpisodePlan[] {
+export function planEpisodes(
+  c: PolicyCase,
+  runs: number,
+  scenarioDir = path.join(PACKAGE_ROOT, 'scenarios'),
+): EpisodePlan[] {
   const plans: EpisodePlan[] = [];
   if (c !== 'adversarial') {
     for (let k = 1; k <= runs; k++) plans.push({ case: 'random', scenario: null, seed: k });
@@ -50,7 +54,8 @@ export function planEpisodes(c: PolicyCase, runs: number, scenarioDir = path.joi
   if (c !== 'random') {
     const files = listScenarios(scenarioDir).filter((f) => !path.basename(f).startsWith('random-'));
     if (files.length === 0) throw new Error(`${scenarioDir}: no adversarial scenario files`);
-    for (let k = 0; k < runs; k++) plans.push({ case: 'adversarial', scenario: files[k % files.length], seed: k + 1 });
+    for (let k = 0; k < runs; k++)
+      plans.push({ case: 'adversarial', scenario: files[k % files.length], seed: k + 1 });
   }
   return plans;
 }
@@ -86,7 +91,11 @@ export async function runEpisode(
       break;
     }
     const a = d.action;
-    const msg = actionMessage(a, { stamp: secondsToTime(sim.time), frame_id: 'world' }, specs.action.pushLength);
+    const msg = actionMessage(
+      a,
+      { stamp: secondsToTime(sim.time), frame_id: 'world' },
+      specs.action.pushLength,
+    );
     const r = executeAction(sim, msg);
     events.push({
       step: events.length + 1,
@@ -151,7 +160,9 @@ export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<strin
     };
   };
   const cases = (['random', 'adversarial'] as const).filter((c) => records.some((r) => r.plan.case === c));
-  const byCase = Object.fromEntries(cases.map((c) => [c, summarise(records.filter((r) => r.plan.case === c))]));
+  const byCase = Object.fromEntries(
+    cases.map((c) => [c, summarise(records.filter((r) => r.plan.case === c))]),
+  );
   return {
     model: m.name,
     precision: m.precision,

@@ -1,4 +1,4 @@
-import { type BusNode, type QoSProfile, type Subscription } from '../bus';
+import { type BusNode, param, type QoSProfile, qosProfile, type Subscription } from '../bus';
 import {
   type CameraModel,
   cameraModelFromInfo,
@@ -9,6 +9,43 @@ import {
 } from '../image';
 import { type CameraInfo, type Header, type Image } from '../msg';
 import { createRgbdSynchronizer, RGBD_INPUT, type RgbdSynchronizer } from '../sync';
+import { type Diagnostics } from './diagnostics';
+
+/** The parameters every RGB-D node declares for its input stage. */
+export const RGBD_INPUT_PARAMETERS = {
+  input_qos: param.string('sensor_data', 'QoS profile of the colour, depth and camera_info inputs', {
+    choices: ['sensor_data', 'default', 'system_default'],
+  }),
+  sync_queue_size: param.integer(10, 'ApproximateTime queue size per input', { range: { from: 1, to: 100 } }),
+  sync_max_interval: param.double(0.05, 'Largest stamp spread of a synchronised set, seconds', {
+    range: { from: 0, to: 1 },
+  }),
+};
+
+export const rgbdInputOptions = (p: {
+  input_qos: string;
+  sync_queue_size: number;
+  sync_max_interval: number;
+}): RgbdInputOptions => ({
+  qos: qosProfile(p.input_qos),
+  queueSize: p.sync_queue_size,
+  maxIntervalSec: p.sync_max_interval,
+});
+
+/** A fault as every RGB-D node reports it: one throttled WARN per fault code, and the 'rgbd input' status. */
+export function reportRgbdFault(
+  node: BusNode,
+  diagnostics: Diagnostics,
+  fault: RgbdFault,
+  values: Record<string, string | number>,
+): void {
+  node.logger.throttle('warn', fault.code, 5, `${fault.stream}: ${fault.message}`);
+  diagnostics.report('rgbd input', {
+    level: 'warn',
+    message: `${fault.stream}: ${fault.message}`,
+    values: { 'fault code': fault.code, ...values },
+  });
+}
 
 /** One synchronised, decoded and validated RGB-D frame. */
 export interface RgbdFrame {

@@ -41,7 +41,8 @@ function channelReader(hm: Heightmap, ch: PolicyChannel): (k: number) => number 
       return (k) => hm.heights[k];
     case 'suction': {
       const s = hm.suction;
-      if (!s) throw new Error("the policy needs a 'suction' channel but the heightmap has no suction heatmap");
+      if (!s)
+        throw new Error("the policy needs a 'suction' channel but the heightmap has no suction heatmap");
       return (k) => s[k];
     }
   }
@@ -80,7 +81,8 @@ function rotationIndex(width: number, height: number, size: number, rotations: n
     const hm = { width, height } as Heightmap;
     for (let r = 0; r < rotations; r++) {
       const cell = cellIndexer(hm, size, rotationAngle(r, rotations));
-      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) idx[(r * size + i) * size + j] = cell(i, j);
+      for (let i = 0; i < size; i++)
+        for (let j = 0; j < size; j++) idx[(r * size + i) * size + j] = cell(i, j);
     }
     if (indexCache.size > 8) indexCache.clear();
     indexCache.set(key, idx);
@@ -173,6 +175,46 @@ export interface PolicyAction {
   q: number;
   /** World position: the cell centre at the cell's height. */
   position: { x: number; y: number; z: number };
+  /**
+   * Grasps: the cup's approach direction (unit, world), into the surface along its normal as fitted to
+   * the 3 x 3 cells around the target; pushes: straight down.
+   */
+  approach: { x: number; y: number; z: number };
+}
+
+/**
+ * Approach along the surface normal: a least-squares plane z = a·x + b·y over the 3 x 3 cells around
+ * (col, row) (clamped at the border). A suction cup seals best square to the surface: in the simulator
+ * the perception network's best suction pixel seals 90 % of the time along this normal against 47 %
+ * straight down (30 scenes, docs/policy.md).
+ */
+export function surfaceApproach(
+  hm: Heightmap,
+  col: number,
+  row: number,
+  resolution: number,
+): PolicyAction['approach'] {
+  let sxx = 0;
+  let syy = 0;
+  let sxz = 0;
+  let syz = 0;
+  for (let dr = -1; dr <= 1; dr++) {
+    for (let dc = -1; dc <= 1; dc++) {
+      const r = Math.min(hm.height - 1, Math.max(0, row + dr));
+      const c = Math.min(hm.width - 1, Math.max(0, col + dc));
+      const z = hm.heights[r * hm.width + c];
+      const x = (c - col) * resolution;
+      const y = (r - row) * resolution;
+      sxx += x * x;
+      syy += y * y;
+      sxz += x * z;
+      syz += y * z;
+    }
+  }
+  const a = sxx > 0 ? sxz / sxx : 0;
+  const b = syy > 0 ? syz / syy : 0;
+  const n = Math.hypot(a, b, 1);
+  return { x: a / n, y: b / n, z: -1 / n };
 }
 
 /** The world action at rotated pixel (i, j) of rotation r; null when it falls in the padding. */
@@ -210,6 +252,7 @@ export function actionAt(
       y: grid.y[0] + (row + 0.5) * grid.resolution,
       z: grid.z[0] + hm.heights[k],
     },
+    approach: primitive === 'grasp' ? surfaceApproach(hm, col, row, grid.resolution) : { x: 0, y: 0, z: -1 },
   };
 }
 
@@ -236,16 +279,7 @@ export function greedyAction(
   if (best.k < 0) return null;
   const rotation = Math.floor(best.k / plane);
   const p = best.k % plane;
-  return actionAt(
-    best.primitive,
-    rotation,
-    Math.floor(p / spec.size),
-    p % spec.size,
-    hm,
-    spec,
-    grid,
-    best.q,
-  );
+  return actionAt(best.primitive, rotation, Math.floor(p / spec.size), p % spec.size, hm, spec, grid, best.q);
 }
 
 /** A rotated S x S Q map sampled back onto the heightmap's W x H grid (nearest), for viewing. */

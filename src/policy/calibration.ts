@@ -10,12 +10,18 @@ import { openSuctionSource } from './suction';
 
 export const CALIBRATION_SEED_BASE = 200_000;
 
-export async function* policyCalibrationInputs(m: ModelManifest, scenes: number): AsyncGenerator<Float32Array> {
+export async function* policyCalibrationInputs(
+  m: ModelManifest,
+  scenes: number,
+): AsyncGenerator<Float32Array> {
   const specs = policySpecs(m);
   const suction = usesSuction(specs) ? await openSuctionSource() : undefined;
   try {
     for (let k = 0; k < scenes; k++) {
-      const sim = await BinPickingSim.random({ count: 1 + (k % 10), seed: CALIBRATION_SEED_BASE + k }, { camera: POLICY_CAMERA });
+      const sim = await BinPickingSim.random(
+        { count: 1 + (k % 10), seed: CALIBRATION_SEED_BASE + k },
+        { camera: POLICY_CAMERA },
+      );
       try {
         const { heightmap } = await observeSim(sim, specs.action.grid, { suction: suction?.source });
         yield rotatedInputs(heightmap, specs.input);

@@ -2,7 +2,7 @@
 // when every object is gone; an episode ends early after more than 10 consecutive failures (a grasp that
 // lifts nothing, or a push that does not change the scene) or at an action limit. The evaluator, the
 // demo and its report compute metrics from the same event list with `episodeMetrics`.
-import { quaternionFromYaw } from '../geometry';
+import { quaternionFromYaw, quaternionFromZAxis } from '../geometry';
 import { type Header, type PushGraspAction, PushGraspActionConstants } from '../msg';
 import { type PolicyAction } from './actions';
 
@@ -53,7 +53,11 @@ export function episodeEnd(
   return null;
 }
 
-export function episodeMetrics(objects: number, events: readonly EpisodeEvent[], end: EpisodeEnd): EpisodeMetrics {
+export function episodeMetrics(
+  objects: number,
+  events: readonly EpisodeEvent[],
+  end: EpisodeEnd,
+): EpisodeMetrics {
   const grasps = events.filter((e) => e.primitive === 'grasp');
   const grasped = grasps.filter((e) => e.success).length;
   const remaining = events.at(-1)?.objectsRemaining ?? objects;
@@ -96,16 +100,17 @@ export function aggregateMetrics(runs: readonly EpisodeMetrics[]): {
   };
 }
 
-/** Grasp orientation: z axis straight down (the approach into the surface). */
-const DOWN = { x: 1, y: 0, z: 0, w: 0 };
-
 /** The PushGraspAction message of a policy action (pose in the heightmap's world frame). */
 export function actionMessage(a: PolicyAction, header: Header, pushLength: number): PushGraspAction {
   const grasp = a.primitive === 'grasp';
   return {
     header,
     type: grasp ? PushGraspActionConstants.GRASP : PushGraspActionConstants.PUSH,
-    pose: { position: { ...a.position }, orientation: grasp ? DOWN : quaternionFromYaw(a.angle) },
+    // A grasp's z axis is its approach into the surface; a push carries its direction as yaw.
+    pose: {
+      position: { ...a.position },
+      orientation: grasp ? quaternionFromZAxis(a.approach) : quaternionFromYaw(a.angle),
+    },
     push_length: grasp ? 0 : pushLength,
     q_value: a.q,
     u: a.col,

@@ -26,7 +26,11 @@ export function policySpecs(m: ModelManifest): PolicySpecs {
   const p: PolicyParams | undefined = m.policy;
   if (m.task !== 'policy' || !p) throw new ModelManifestError(m.name, `is a ${m.task} model, not a policy`);
   const bad = m.input.channels.find((c) => !POLICY_CHANNELS.includes(c));
-  if (bad) throw new ModelManifestError(m.name, `policy input channel '${bad}' is not one of ${POLICY_CHANNELS.join(', ')}`);
+  if (bad)
+    throw new ModelManifestError(
+      m.name,
+      `policy input channel '${bad}' is not one of ${POLICY_CHANNELS.join(', ')}`,
+    );
   const [rotations, , size] = m.input.shape;
   return {
     input: {
@@ -53,7 +57,10 @@ export interface PolicyDecision {
 }
 
 /** The network's outputs, split: push maps of every rotation, grasp map of rotation 0. */
-export function splitQ(out: Record<string, Float32Array>, specs: PolicySpecs): { pushQ: Float32Array; graspQ: Float32Array } {
+export function splitQ(
+  out: Record<string, Float32Array>,
+  specs: PolicySpecs,
+): { pushQ: Float32Array; graspQ: Float32Array } {
   const { size, rotations } = specs.input;
   const push = out.push_q;
   const grasp = out.grasp_q;
@@ -67,7 +74,11 @@ export function splitQ(out: Record<string, Float32Array>, specs: PolicySpecs): {
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 /** One decision: the greedy action on a heightmap with the session's policy. */
-export async function decide(session: ModelSession, specs: PolicySpecs, hm: Heightmap): Promise<PolicyDecision> {
+export async function decide(
+  session: ModelSession,
+  specs: PolicySpecs,
+  hm: Heightmap,
+): Promise<PolicyDecision> {
   let t = process.hrtime.bigint();
   const input = rotatedInputs(hm, specs.input);
   const masks = actionMasks(hm, specs.input, specs.action);

@@ -13,8 +13,14 @@ export interface LatencySummary {
 
 export function latencySummary(xs: readonly number[]): LatencySummary {
   const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
-  const at = (p: number) => (s.length ? Number(s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2)) : null);
-  return { samples: s.length, p50: at(0.5), p95: at(0.95), max: s.length ? Number(s[s.length - 1].toFixed(2)) : null };
+  const at = (p: number) =>
+    s.length ? Number(s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2)) : null;
+  return {
+    samples: s.length,
+    p50: at(0.5),
+    p95: at(0.95),
+    max: s.length ? Number(s[s.length - 1].toFixed(2)) : null,
+  };
 }
 
 export interface ReportStep {
@@ -44,7 +50,8 @@ export interface DemoReport {
   steps: ReportStep[];
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)} %`);
 
 export function reportHtml(r: DemoReport): string {
@@ -64,7 +71,10 @@ export function reportHtml(r: DemoReport): string {
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
     .join('\n');
   const latency = Object.entries(r.latency_ms)
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${v.p50 ?? 'n/a'}</td><td>${v.p95 ?? 'n/a'}</td><td>${v.samples}</td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><td>${esc(k)}</td><td>${v.p50 ?? 'n/a'}</td><td>${v.p95 ?? 'n/a'}</td><td>${v.samples}</td></tr>`,
+    )
     .join('\n');
   const img = (f: string, alt: string) => (f ? `<img src="${esc(f)}" alt="${esc(alt)}">` : '<em>none</em>');
   const steps = r.steps

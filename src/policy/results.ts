@@ -29,14 +29,23 @@ export async function benchPolicies(
 ): Promise<PolicyLatency[]> {
   const sessions = [];
   try {
-    for (const m of manifests) sessions.push(await openModel(m, { intraOpThreads: o.threads ?? 1, warmupRuns: 1 }));
+    for (const m of manifests)
+      sessions.push(await openModel(m, { intraOpThreads: o.threads ?? 1, warmupRuns: 1 }));
     const sim = await BinPickingSim.random({ count: 10, seed: o.seed ?? 1 }, { camera: POLICY_CAMERA });
-    const suction = sessions.some((s) => usesSuction(policySpecs(s.manifest))) ? await openSuctionSource() : undefined;
+    const suction = sessions.some((s) => usesSuction(policySpecs(s.manifest)))
+      ? await openSuctionSource()
+      : undefined;
     const maps: Heightmap[] = [];
     try {
       for (const s of sessions) {
         const specs = policySpecs(s.manifest);
-        maps.push((await observeSim(sim, specs.action.grid, { suction: usesSuction(specs) ? suction?.source : undefined })).heightmap);
+        maps.push(
+          (
+            await observeSim(sim, specs.action.grid, {
+              suction: usesSuction(specs) ? suction?.source : undefined,
+            })
+          ).heightmap,
+        );
       }
     } finally {
       sim.dispose();
@@ -71,7 +80,11 @@ const f = (v: unknown, evaluated: boolean) =>
   typeof v === 'number' ? (v * 100).toFixed(1) : evaluated ? 'n/a' : 'not trained';
 
 /** The policy section's markdown from manifests and measured latencies (reference: the first). */
-export function policyTable(manifests: readonly ModelManifest[], latency: readonly PolicyLatency[], threads: number): string {
+export function policyTable(
+  manifests: readonly ModelManifest[],
+  latency: readonly PolicyLatency[],
+  threads: number,
+): string {
   const ref = manifests[0];
   const refLat = latency[0];
   const rows = manifests.map((m, k) => {
@@ -109,7 +122,9 @@ export function writePolicySection(resultsFile: string, section: string): void {
   const i = old.indexOf(BEGIN);
   const j = old.indexOf(END);
   const next =
-    i >= 0 && j > i ? `${old.slice(0, i)}${section}${old.slice(j + END.length)}` : `${old.trimEnd()}\n\n${section}\n`;
+    i >= 0 && j > i
+      ? `${old.slice(0, i)}${section}${old.slice(j + END.length)}`
+      : `${old.trimEnd()}\n\n${section}\n`;
   fs.writeFileSync(resultsFile, next);
 }
 

@@ -23,6 +23,14 @@ export async function observeSim(
   const frame = sim.frame({ realism: o.realism ?? true, suction: false });
   const camera = simCameraModel(frame);
   const heat = o.suction ? await o.suction(frame.rgb, frame.depth, camera) : undefined;
-  const heightmap = computeHeightmap(frame.rgb, frame.depth, camera, poseToTransform(frame.cameraPose), grid, 2, heat);
+  const heightmap = computeHeightmap(
+    frame.rgb,
+    frame.depth,
+    camera,
+    poseToTransform(frame.cameraPose),
+    grid,
+    2,
+    heat,
+  );
   return { frame, heightmap };
 }

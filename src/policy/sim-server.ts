@@ -10,7 +10,8 @@
 //        -> also "inputs": base64 float32 R x C x S x S, "push_mask": base64 u8 R x S x S,
 //           "grasp_mask": base64 u8 S x S (the policy node's own preprocessing, src/policy/actions.ts)
 //   {"id":5,"cmd":"act_pixel","primitive":"grasp"|"push","rotation":r,"i":i,"j":j}
-//        -> the action at that rotated pixel of the last observation, executed; adds "action" (world)
+//        -> the action at that rotated pixel of the last observation, executed as the policy node's would
+//           be (grasps along the fitted surface normal); adds "action" (world position, approach)
 //   {"id":6,"cmd":"quit"}
 // A bad request gets {"ok":false,"error":"..."} and the server keeps serving.
 import * as readline from 'node:readline';
@@ -78,10 +79,11 @@ function act(
   at: { x: number; y: number; z: number },
   angle: number,
   pushLength: number,
+  approach = { x: 0, y: 0, z: -1 },
 ): Record<string, unknown> {
   const r =
     primitive === 'grasp'
-      ? sim.suctionGrasp(at, { x: 0, y: 0, z: -1 })
+      ? sim.suctionGrasp(at, approach)
       : sim.push(at, { x: Math.cos(angle), y: Math.sin(angle), z: 0 }, pushLength);
   return {
     success: r.success,
@@ -94,6 +96,7 @@ function act(
 const worldAction = (a: PolicyAction) => ({
   primitive: a.primitive,
   position: a.position,
+  approach: a.approach,
   angle: a.angle,
   col: a.col,
   row: a.row,
@@ -105,7 +108,8 @@ export class SimSession {
   private sim: BinPickingSim | null = null;
   private realism = true;
   private suction: Awaited<ReturnType<typeof openSuctionSource>> | null = null;
-  private last: { hm: Heightmap; grid: HeightmapGrid; spec: PolicyInputSpec; pushLength: number } | null = null;
+  private last: { hm: Heightmap; grid: HeightmapGrid; spec: PolicyInputSpec; pushLength: number } | null =
+    null;
 
   async handle(req: Request): Promise<Record<string, unknown>> {
     if (req.cmd === 'reset') {
@@ -132,7 +136,11 @@ export class SimSession {
         const action = { grid, pushLength: req.policy.push_length, objectHeight: req.policy.object_height };
         const masks = actionMasks(hm, spec, action);
         this.last = { hm, grid, spec, pushLength: req.policy.push_length };
-        policy = { inputs: b64(rotatedInputs(hm, spec)), push_mask: b64(masks.push), grasp_mask: b64(masks.grasp) };
+        policy = {
+          inputs: b64(rotatedInputs(hm, spec)),
+          push_mask: b64(masks.push),
+          grasp_mask: b64(masks.grasp),
+        };
       }
       return {
         ...policy,
@@ -152,8 +160,12 @@ export class SimSession {
       if (!last) throw new Error("'act_pixel' needs an 'observe' with a policy spec since the last reset");
       this.last = null; // the scene is about to change: pixels of this observation go stale
       const a = actionAt(req.primitive, req.rotation, req.i, req.j, last.hm, last.spec, last.grid);
-      if (!a) throw new Error(`pixel (${req.i}, ${req.j}) of rotation ${req.rotation} is outside the heightmap`);
-      return { ...act(sim, a.primitive, a.position, a.angle, last.pushLength), action: worldAction(a) };
+      if (!a)
+        throw new Error(`pixel (${req.i}, ${req.j}) of rotation ${req.rotation} is outside the heightmap`);
+      return {
+        ...act(sim, a.primitive, a.position, a.angle, last.pushLength, a.approach),
+        action: worldAction(a),
+      };
     }
     return {};
   }

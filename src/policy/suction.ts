@@ -11,7 +11,11 @@ import { rgbImage } from '../perception/preprocess';
 export const DEFAULT_SUCTION_MODEL = path.join(PACKAGE_ROOT, 'models', 'fast_graspnext.json');
 
 /** Camera-resolution suction scores (0–1) for one RGB-D frame (depth in metres, 0 = missing). */
-export type SuctionSource = (rgb: Uint8Array, depth: Float32Array, camera: CameraModel) => Promise<Float32Array>;
+export type SuctionSource = (
+  rgb: Uint8Array,
+  depth: Float32Array,
+  camera: CameraModel,
+) => Promise<Float32Array>;
 
 export async function openSuctionSource(
   o: { model?: string; threads?: number } = {},
@@ -19,11 +23,17 @@ export async function openSuctionSource(
   const session = await openModel(o.model ?? DEFAULT_SUCTION_MODEL, { intraOpThreads: o.threads ?? 1 });
   if (session.manifest.task !== 'perception') {
     await session.release();
-    throw new Error(`${session.file}: suction heatmaps need a perception model, not a ${session.manifest.task} model`);
+    throw new Error(
+      `${session.file}: suction heatmaps need a perception model, not a ${session.manifest.task} model`,
+    );
   }
   const source: SuctionSource = async (rgb, depth, camera) => {
     const { width, height } = camera;
-    const out = await perceive(session, { color: rgbImage(width, height, rgb), depth: { width, height, metres: depth }, camera });
+    const out = await perceive(session, {
+      color: rgbImage(width, height, rgb),
+      depth: { width, height, metres: depth },
+      camera,
+    });
     return out.suction.data;
   };
   return { source, release: () => session.release() };

@@ -31,14 +31,27 @@ export function qMapsInHeightmap(d: PolicyDecision, hm: Heightmap, size: number,
   for (let r = 0; r < rotations; r++) {
     const angle = rotationAngle(r, rotations);
     const q = unrotateQ(d.pushQ.subarray(r * plane, (r + 1) * plane), size, angle, hm.width, hm.height);
-    const ok = unrotateQ(Float32Array.from(d.masks.push.subarray(r * plane, (r + 1) * plane)), size, angle, hm.width, hm.height);
+    const ok = unrotateQ(
+      Float32Array.from(d.masks.push.subarray(r * plane, (r + 1) * plane)),
+      size,
+      angle,
+      hm.width,
+      hm.height,
+    );
     for (let k = 0; k < n; k++) if (ok[k] > 0 && !(push[k] >= q[k])) push[k] = q[k];
   }
   for (let k = 0; k < n; k++) if (!(graspOk[k] > 0)) grasp[k] = NaN;
   return { grasp, push };
 }
 
-function paint(out: Uint8Array, stride: number, x0: number, values: Float32Array, hm: Heightmap, scale: number): void {
+function paint(
+  out: Uint8Array,
+  stride: number,
+  x0: number,
+  values: Float32Array,
+  hm: Heightmap,
+  scale: number,
+): void {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -66,7 +79,14 @@ function paint(out: Uint8Array, stride: number, x0: number, values: Float32Array
   }
 }
 
-function mark(out: Uint8Array, stride: number, height: number, x: number, y: number, dir: number | null): void {
+function mark(
+  out: Uint8Array,
+  stride: number,
+  height: number,
+  x: number,
+  y: number,
+  dir: number | null,
+): void {
   const set = (px: number, py: number) => {
     const xi = Math.round(px);
     const yi = Math.round(py);
@@ -81,7 +101,13 @@ function mark(out: Uint8Array, stride: number, height: number, x: number, y: num
 }
 
 /** [grasp Q | best push Q] at `scale` pixels per cell, action marked; rows run along +y (world). */
-export function renderQMaps(d: PolicyDecision, hm: Heightmap, size: number, rotations: number, scale = 4): RgbImage {
+export function renderQMaps(
+  d: PolicyDecision,
+  hm: Heightmap,
+  size: number,
+  rotations: number,
+  scale = 4,
+): RgbImage {
   const { grasp, push } = qMapsInHeightmap(d, hm, size, rotations);
   const w = hm.width * scale;
   const width = 2 * w + scale;
@@ -92,7 +118,14 @@ export function renderQMaps(d: PolicyDecision, hm: Heightmap, size: number, rota
   const a: PolicyAction | null = d.action;
   if (a) {
     const x0 = a.primitive === 'grasp' ? 0 : w + scale;
-    mark(data, width, height, x0 + (a.col + 0.5) * scale, (a.row + 0.5) * scale, a.primitive === 'push' ? a.angle : null);
+    mark(
+      data,
+      width,
+      height,
+      x0 + (a.col + 0.5) * scale,
+      (a.row + 0.5) * scale,
+      a.primitive === 'push' ? a.angle : null,
+    );
   }
   return { width, height, data };
 }

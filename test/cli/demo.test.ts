@@ -7,7 +7,17 @@ import { type DemoReport } from '../../src/policy/report';
 
 jest.setTimeout(120_000);
 
-const SIM_OUTCOMES = ['grasped', 'no-object', 'pinned', 'not-planar', 'off-surface', 'blocked', 'covers-hole', 'pushed', 'pushed, no change'];
+const SIM_OUTCOMES = [
+  'grasped',
+  'no-object',
+  'pinned',
+  'not-planar',
+  'off-surface',
+  'blocked',
+  'covers-hole',
+  'pushed',
+  'pushed, no change',
+];
 
 describe('grasp-perception demo (closed loop)', () => {
   it('runs a short headless episode: actions executed in the simulator, metrics from its events, both reports', async () => {
@@ -43,7 +53,9 @@ describe('grasp-perception demo (closed loop)', () => {
       actions: m.actions,
       objects_removed: m.objects_removed,
     });
-    expect(report.end === 'cleared' || report.end === 'action-limit' || report.end === 'nothing-admissible').toBe(true);
+    expect(
+      report.end === 'cleared' || report.end === 'action-limit' || report.end === 'nothing-admissible',
+    ).toBe(true);
     // Both reports, and the step images they point at.
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as DemoReport;
     expect(json.actions).toBe(report.actions);

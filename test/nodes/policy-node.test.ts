@@ -1,11 +1,10 @@
+import { InProcessBus, LogConfig, type LogRecord, QOS_DEFAULT, QOS_SENSOR_DATA } from '../../src/bus';
 import {
-  InProcessBus,
-  LogConfig,
-  type LogRecord,
-  QOS_DEFAULT,
-  QOS_SENSOR_DATA,
-} from '../../src/bus';
-import { type DiagnosticArray, type Image, type PushGraspAction, PushGraspActionConstants } from '../../src/msg';
+  type DiagnosticArray,
+  type Image,
+  type PushGraspAction,
+  PushGraspActionConstants,
+} from '../../src/msg';
 import { nodeEntry, type RunningNode } from '../../src/nodes';
 import { simCameraTransform, simFrameToMessages } from '../../src/nodes/sim/messages';
 import { StaticTransformBroadcaster } from '../../src/tf';
@@ -33,15 +32,23 @@ describe('policy_node on the in-process bus', () => {
       }),
     );
     running.push(
-      await nodeEntry('policy_node').start(bus, { namespace: '/camera', parameterOverrides: { model_file_path: MODEL } }),
+      await nodeEntry('policy_node').start(bus, {
+        namespace: '/camera',
+        parameterOverrides: { model_file_path: MODEL },
+      }),
     );
     const client = bus.createNode('client');
     const published: PushGraspAction[] = [];
     const qMaps: Image[] = [];
     let diag: DiagnosticArray | undefined;
-    client.createSubscription('grasp_perception/msg/PushGraspAction', '/camera/policy_node/action', QOS_DEFAULT, (m) => {
-      published.push(m);
-    });
+    client.createSubscription(
+      'grasp_perception/msg/PushGraspAction',
+      '/camera/policy_node/action',
+      QOS_DEFAULT,
+      (m) => {
+        published.push(m);
+      },
+    );
     client.createSubscription('sensor_msgs/msg/Image', '/camera/policy_node/q_maps', QOS_DEFAULT, (m) => {
       qMaps.push(m);
     });
@@ -87,35 +94,38 @@ describe('policy_node on the in-process bus', () => {
       depth: cam.createPublisher('sensor_msgs/msg/Image', '/camera/aligned_depth/image_raw', QOS_SENSOR_DATA),
       info: cam.createPublisher('sensor_msgs/msg/CameraInfo', '/camera/color/camera_info', QOS_SENSOR_DATA),
     };
-    const sim = await BinPickingSim.random({ count: 2, seed: 1 }, { camera: { width: 160, height: 120, fx: 154, fy: 154 } });
+    const sim = await BinPickingSim.random(
+      { count: 2, seed: 1 },
+      { camera: { width: 160, height: 120, fx: 154, fy: 154 } },
+    );
     const frame = sim.frame();
     sim.dispose();
     const decide = cam.createClient('grasp_perception/srv/DecideAction', '/camera/policy_node/decide');
-    const pending = decide.call({ timeout: 3 });
-    await new Promise((r) => setTimeout(r, 20));
-    const m = simFrameToMessages(frame, cam.clock.now());
-    pubs.color.publish(m.color);
-    pubs.depth.publish(m.depth);
-    pubs.info.publish(m.info);
-    const r = await pending;
+    /** A decide request, then a fresh frame for it. */
+    const decideOnNextFrame = async () => {
+      const pending = decide.call({ timeout: 3 });
+      await new Promise((r) => setTimeout(r, 20));
+      const m = simFrameToMessages(frame, cam.clock.now());
+      pubs.color.publish(m.color);
+      pubs.depth.publish(m.depth);
+      pubs.info.publish(m.info);
+      return pending;
+    };
+    const r = await decideOnNextFrame();
     expect(r.success).toBe(false);
     expect(r.message).toMatch(/^no transform world <- camera_color_optical_frame/);
     expect(logs.filter((l) => l.level === 'warn' && /TF|transform/.test(l.message))).toHaveLength(1);
     // Still serving: once the transform exists, the next request gets an action.
     new StaticTransformBroadcaster(cam).send(simCameraTransform(frame, cam.clock.now()));
-    const again = decide.call({ timeout: 3 });
-    await new Promise((r) => setTimeout(r, 20));
-    const m2 = simFrameToMessages(frame, cam.clock.now());
-    pubs.color.publish(m2.color);
-    pubs.depth.publish(m2.depth);
-    pubs.info.publish(m2.info);
-    expect(await again).toMatchObject({ success: true });
+    expect(await decideOnNextFrame()).toMatchObject({ success: true });
   });
 
   it('refuses a model of another task with one line naming it', async () => {
     bus = new InProcessBus({ argv: [], logConfig: new LogConfig('info', (r) => logs.push(r)) });
     await expect(
-      nodeEntry('policy_node').start(bus, { parameterOverrides: { model_file_path: 'models/attendseg.json' } }),
+      nodeEntry('policy_node').start(bus, {
+        parameterOverrides: { model_file_path: 'models/attendseg.json' },
+      }),
     ).rejects.toThrow(/^policy_node: .*attendseg\.json is a segmentation model, not a policy model$/);
   });
 });

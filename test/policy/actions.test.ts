@@ -4,6 +4,7 @@ import {
   greedyAction,
   rotatedInputs,
   rotationAngle,
+  surfaceApproach,
   unrotateQ,
 } from '../../src/policy/actions';
 import { type Heightmap, type HeightmapGrid } from '../../src/policy/heightmap';
@@ -83,6 +84,20 @@ test('greedyAction takes the highest admissible Q and maps it to the world', () 
   });
   masks.grasp.fill(0);
   expect(greedyAction(push, grasp, masks, hm, spec, grid)).toBeNull();
+});
+
+test('surfaceApproach: into the fitted plane, straight down on flat ground', () => {
+  const hm = heightmap();
+  expect(surfaceApproach(hm, 8, 8, 0.004)).toEqual({ x: 0, y: 0, z: -1 });
+  // A ramp rising 1 mm per 4 mm cell along +x: normal (−0.25, 0, 1), approach its opposite.
+  for (let k = 0; k < W * W; k++) hm.heights[k] = 0.001 * (k % W);
+  const a = surfaceApproach(hm, 8, 8, 0.004);
+  const n = Math.hypot(0.25, 1);
+  expect(a.x).toBeCloseTo(0.25 / n);
+  expect(a.y).toBeCloseTo(0);
+  expect(a.z).toBeCloseTo(-1 / n);
+  expect(actionAt('grasp', 0, 12, 12, hm, spec, grid)?.approach.x).toBeCloseTo(0.25 / n);
+  expect(actionAt('push', 1, 12, 12, hm, spec, grid)?.approach).toEqual({ x: 0, y: 0, z: -1 });
 });
 
 test('actionAt: padding is no action, and pixels outside the input are an error', () => {

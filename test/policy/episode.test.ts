@@ -5,6 +5,7 @@ import {
   type EpisodeEvent,
   episodeMetrics,
 } from '../../src/policy/episode';
+import { rotateVector } from '../../src/geometry';
 import { PushGraspActionConstants } from '../../src/msg';
 
 const ev = (primitive: 'push' | 'grasp', success: boolean, objectsRemaining: number): EpisodeEvent => ({
@@ -44,7 +45,10 @@ test('metrics follow from the events (VPG definitions)', () => {
     grasp_success: 2 / 3,
     action_efficiency: 2 / 4,
   });
-  expect(episodeMetrics(3, [], 'nothing-admissible')).toMatchObject({ grasp_success: null, action_efficiency: null });
+  expect(episodeMetrics(3, [], 'nothing-admissible')).toMatchObject({
+    grasp_success: null,
+    action_efficiency: null,
+  });
   const agg = aggregateMetrics([m, episodeMetrics(2, [ev('grasp', false, 2)], 'failures')]);
   expect(agg).toEqual({
     runs: 2,
@@ -56,13 +60,19 @@ test('metrics follow from the events (VPG definitions)', () => {
   });
 });
 
-test('actionMessage: grasps point their z axis down, pushes carry the direction as yaw', () => {
+test('actionMessage: the z axis of a grasp is its approach, a push carries its direction as yaw', () => {
   const header = { stamp: { sec: 1, nanosec: 0 }, frame_id: 'world' };
   const base = { rotation: 0, i: 0, j: 0, col: 3, row: 4, q: 0.7, position: { x: 0.1, y: -0.1, z: 0.02 } };
-  const g = actionMessage({ ...base, primitive: 'grasp', angle: 0 }, header, 0.1);
+  const approach = { x: 0.6, y: 0, z: -0.8 };
+  const g = actionMessage({ ...base, primitive: 'grasp', angle: 0, approach }, header, 0.1);
   expect(g).toMatchObject({ type: PushGraspActionConstants.GRASP, push_length: 0, u: 3, v: 4 });
-  expect(g.pose.orientation).toEqual({ x: 1, y: 0, z: 0, w: 0 });
-  const p = actionMessage({ ...base, primitive: 'push', rotation: 2, angle: Math.PI / 2 }, header, 0.1);
+  const z = rotateVector(g.pose.orientation, { x: 0, y: 0, z: 1 });
+  expect([z.x, z.y, z.z].map((v) => +v.toFixed(6))).toEqual([0.6, 0, -0.8]);
+  const p = actionMessage(
+    { ...base, primitive: 'push', rotation: 2, angle: Math.PI / 2, approach: { x: 0, y: 0, z: -1 } },
+    header,
+    0.1,
+  );
   expect(p).toMatchObject({ type: PushGraspActionConstants.PUSH, push_length: 0.1, angle: Math.PI / 2 });
   expect(p.pose.orientation.z).toBeCloseTo(Math.SQRT1_2);
   expect(p.pose.orientation.w).toBeCloseTo(Math.SQRT1_2);

@@ -11,7 +11,9 @@ import { policyTable, readPolicySection, writePolicySection } from '../../src/po
 jest.setTimeout(120_000);
 
 const models = path.join(PACKAGE_ROOT, 'models');
-const SHIPPED = ['policy_reduced', 'policy_reduced_ptq', 'policy_reduced_qat'].map((n) => path.join(models, `${n}.json`));
+const SHIPPED = ['policy_reduced', 'policy_reduced_ptq', 'policy_reduced_qat'].map((n) =>
+  path.join(models, `${n}.json`),
+);
 
 test('shipped policy manifests: R rotated S x S inputs, a policy section, task metrics from eval policy', () => {
   for (const file of SHIPPED) {
@@ -21,7 +23,11 @@ test('shipped policy manifests: R rotated S x S inputs, a policy section, task m
     expect(s.input.size).toBeGreaterThanOrEqual(
       Math.ceil(Math.SQRT2 * ((s.action.grid.x[1] - s.action.grid.x[0]) / s.action.grid.resolution)),
     );
-    expect(m.metrics).toMatchObject({ case: 'all', completion: expect.any(Number), gflops: m.complexity.gflops });
+    expect(m.metrics).toMatchObject({
+      case: 'all',
+      completion: expect.any(Number),
+      gflops: m.complexity.gflops,
+    });
   }
 });
 
@@ -46,7 +52,9 @@ test('splitQ checks the output sizes', () => {
 
 test('episode plans: random seeds 1..N, adversarial arrangements cycled, never the random-* files', () => {
   const plans = planEpisodes('all', 12);
-  expect(plans.filter((p) => p.case === 'random').map((p) => p.seed)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  expect(plans.filter((p) => p.case === 'random').map((p) => p.seed)).toEqual(
+    Array.from({ length: 12 }, (_, i) => i + 1),
+  );
   const adv = plans.filter((p) => p.case === 'adversarial');
   expect(adv).toHaveLength(12);
   expect(new Set(adv.map((p) => p.scenario)).size).toBe(11);
@@ -76,22 +84,47 @@ test('policy calibration: simulator heightmaps through the node preprocess, one 
   const { manifest: m, modelPath } = loadManifest(SHIPPED[0]);
   // Calibrating the model's own outputs: the ranges of push_q and grasp_q over two scenes.
   fs.writeFileSync(path.join(dir, 't.json'), JSON.stringify({ tensors: m.outputs.map((o) => o.name) }));
-  const r = await calibrate({ manifest: SHIPPED[0], onnx: modelPath, tensors: path.join(dir, 't.json'), images: 2, out: path.join(dir, 'r.json') });
+  const r = await calibrate({
+    manifest: SHIPPED[0],
+    onnx: modelPath,
+    tensors: path.join(dir, 't.json'),
+    images: 2,
+    out: path.join(dir, 'r.json'),
+  });
   expect(r).toEqual({ tensors: 2, images: 2 });
-  const ranges = (JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')) as { ranges: Record<string, number[]> }).ranges;
+  const ranges = (
+    JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')) as { ranges: Record<string, number[]> }
+  ).ranges;
   expect(ranges.push_q[0]).toBeLessThan(ranges.push_q[1]);
 });
 
 test('the policy table of RESULTS.md: ratios to policy_full, untrained rows say so, the section is replaced in place', () => {
-  const full = { ...loadManifest(SHIPPED[0]).manifest, name: 'policy_full', metrics: {}, complexity: { params: 2, macs: 6000, gflops: 6e-6, flops_convention: '' } };
-  const reduced = { ...loadManifest(SHIPPED[0]).manifest, metrics: { runs: 4, cases: { random: { completion: 0.5, grasp_success: 0.25, action_efficiency: null }, adversarial: { completion: 0 } } }, complexity: { params: 1, macs: 20, gflops: 2e-8, flops_convention: '' } };
+  const full = {
+    ...loadManifest(SHIPPED[0]).manifest,
+    name: 'policy_full',
+    metrics: {},
+    complexity: { params: 2, macs: 6000, gflops: 6e-6, flops_convention: '' },
+  };
+  const reduced = {
+    ...loadManifest(SHIPPED[0]).manifest,
+    metrics: {
+      runs: 4,
+      cases: {
+        random: { completion: 0.5, grasp_success: 0.25, action_efficiency: null },
+        adversarial: { completion: 0 },
+      },
+    },
+    complexity: { params: 1, macs: 20, gflops: 2e-8, flops_convention: '' },
+  };
   const lat = [
     { model: 'policy_full', runs: 3, decide_ms_p50: 1000, inference_ms_p50: 990 },
     { model: 'policy_reduced', runs: 3, decide_ms_p50: 5, inference_ms_p50: 2 },
   ];
   const table = policyTable([full, reduced], lat, 1);
   expect(table).toMatch(/\| policy_full \| fp32 \| not trained \| not trained \|/);
-  expect(table).toMatch(/\| policy_reduced \| fp32 \| 50\.0 \| 25\.0 \| n\/a \| 0\.0 \| n\/a \|.* \| 300x \| 200x \|/);
+  expect(table).toMatch(
+    /\| policy_reduced \| fp32 \| 50\.0 \| 25\.0 \| n\/a \| 0\.0 \| n\/a \|.* \| 300x \| 200x \|/,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-results-'));
   const file = path.join(dir, 'RESULTS.md');
   fs.writeFileSync(file, '# Results\n\nperception tables\n');

@@ -1,16 +1,17 @@
-import { type Bus, type CreateNodeOptions, param, qosProfile } from '../../bus';
+import { type Bus, type CreateNodeOptions, param } from '../../bus';
 import { Diagnostics } from '../diagnostics';
 import { type RunningNode } from '../registry';
-import { type RgbdFault, type RgbdFrame, RgbdInput } from '../rgbd-input';
+import {
+  RGBD_INPUT_PARAMETERS,
+  type RgbdFault,
+  type RgbdFrame,
+  RgbdInput,
+  rgbdInputOptions,
+  reportRgbdFault,
+} from '../rgbd-input';
 
 export const CAMERA_CHECK_PARAMETERS = {
-  input_qos: param.string('sensor_data', 'QoS profile of the colour, depth and camera_info inputs', {
-    choices: ['sensor_data', 'default', 'system_default'],
-  }),
-  sync_queue_size: param.integer(10, 'ApproximateTime queue size per input', { range: { from: 1, to: 100 } }),
-  sync_max_interval: param.double(0.05, 'Largest stamp spread of a synchronised set, seconds', {
-    range: { from: 0, to: 1 },
-  }),
+  ...RGBD_INPUT_PARAMETERS,
   diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
     range: { from: 0.1, to: 10 },
   }),
@@ -85,24 +86,10 @@ export async function startCameraCheck(bus: Bus, options: CreateNodeOptions): Pr
 
   const onFault = (fault: RgbdFault): void => {
     faults++;
-    node.logger.throttle('warn', fault.code, 5, `${fault.stream}: ${fault.message}`);
-    diagnostics.report('rgbd input', {
-      level: 'warn',
-      message: `${fault.stream}: ${fault.message}`,
-      values: { frames, faults, 'fault code': fault.code, ...input.counters() },
-    });
+    reportRgbdFault(node, diagnostics, fault, { frames, faults, ...input.counters() });
   };
 
-  const input = new RgbdInput(
-    node,
-    {
-      qos: qosProfile(p.input_qos),
-      queueSize: p.sync_queue_size,
-      maxIntervalSec: p.sync_max_interval,
-    },
-    onFrame,
-    onFault,
-  );
+  const input = new RgbdInput(node, rgbdInputOptions(p), onFrame, onFault);
   diagnostics.report('rgbd input', {
     level: 'warn',
     message: 'waiting for synchronised colour, depth and camera_info',

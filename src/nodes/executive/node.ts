@@ -15,16 +15,22 @@ export const EXECUTIVE_PARAMETERS = {
   max_actions: param.integer(0, 'Action limit of the episode; 0 = 5 per object in the bin at the start', {
     range: { from: 0, to: 100000 },
   }),
-  max_failures: param.integer(MAX_CONSECUTIVE_FAILURES, 'More consecutive failures than this end the episode', {
-    range: { from: 1, to: 1000 },
-  }),
+  max_failures: param.integer(
+    MAX_CONSECUTIVE_FAILURES,
+    'More consecutive failures than this end the episode',
+    {
+      range: { from: 1, to: 1000 },
+    },
+  ),
   decide_timeout: param.double(10.0, 'Seconds to wait for the policy (per ~/decide call)', {
     range: { from: 0.1, to: 600 },
   }),
   execute_timeout: param.double(30.0, 'Seconds to wait for the executor to report an action done', {
     range: { from: 0.1, to: 3600 },
   }),
-  diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', { range: { from: 0.1, to: 10 } }),
+  diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
+    range: { from: 0.1, to: 10 },
+  }),
 };
 
 export interface ExecutedStep {
@@ -66,10 +72,15 @@ export async function startExecutive(
   const diagnostics = new Diagnostics(node, 'grasp_perception', p.diagnostics_period);
   let latest: SimStatus | undefined;
   let statusWaiter: ((s: SimStatus) => void) | undefined;
-  const statusSub = node.createSubscription('grasp_perception/msg/SimStatus', 'status', QOS_TRANSIENT_LOCAL, (s) => {
-    latest = s;
-    statusWaiter?.(s);
-  });
+  const statusSub = node.createSubscription(
+    'grasp_perception/msg/SimStatus',
+    'status',
+    QOS_TRANSIENT_LOCAL,
+    (s) => {
+      latest = s;
+      statusWaiter?.(s);
+    },
+  );
   let stopped = false;
   const nextStatus = (after: number, timeoutS: number): Promise<SimStatus> =>
     new Promise((resolve, reject) => {
@@ -156,7 +167,11 @@ export async function startExecutive(
   };
   const episode = run().catch((err: Error) => {
     node.logger.error(`closed loop stopped: ${err.message}`);
-    diagnostics.report('episode', { level: 'error', message: `closed loop stopped: ${err.message}`, values: {} });
+    diagnostics.report('episode', {
+      level: 'error',
+      message: `closed loop stopped: ${err.message}`,
+      values: {},
+    });
     return { metrics: episodeMetrics(objects, events(), 'action-limit'), steps, error: err.message };
   });
   return {

@@ -1,4 +1,4 @@
-import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
+import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT } from '../../bus';
 import { type DetectGraspsResponse, type Header } from '../../msg';
 import {
   markerArrayMessage,
@@ -21,18 +21,19 @@ import { describeFrame } from '../camera-check';
 import { Diagnostics } from '../diagnostics';
 import { modelParameters, openNodeModel } from '../model-loader';
 import { type RunningNode } from '../registry';
-import { type RgbdFault, type RgbdFrame, RgbdInput } from '../rgbd-input';
+import {
+  RGBD_INPUT_PARAMETERS,
+  type RgbdFault,
+  type RgbdFrame,
+  RgbdInput,
+  rgbdInputOptions,
+  reportRgbdFault,
+} from '../rgbd-input';
 import { LatestFrameWorker } from './latest-frame';
 
 export const PERCEPTION_PARAMETERS = {
   ...modelParameters('models/fast_graspnext.json', 1),
-  input_qos: param.string('sensor_data', 'QoS profile of the colour, depth and camera_info inputs', {
-    choices: ['sensor_data', 'default', 'system_default'],
-  }),
-  sync_queue_size: param.integer(10, 'ApproximateTime queue size per input', { range: { from: 1, to: 100 } }),
-  sync_max_interval: param.double(0.05, 'Largest stamp spread of a synchronised set, seconds', {
-    range: { from: 0, to: 1 },
-  }),
+  ...RGBD_INPUT_PARAMETERS,
   confidence_threshold: param.double(0.3, 'Instance score threshold', { range: { from: 0, to: 1 } }),
   nms_iou: param.double(0.7, 'Amodal boxes overlapping a better one by more are dropped', {
     range: { from: 0, to: 1 },
@@ -225,16 +226,11 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
   };
   const onFault = (fault: RgbdFault): void => {
     faults++;
-    node.logger.throttle('warn', fault.code, 5, `${fault.stream}: ${fault.message}`);
-    diagnostics.report('rgbd input', {
-      level: 'warn',
-      message: `${fault.stream}: ${fault.message}`,
-      values: { 'fault code': fault.code, 'input faults': faults, ...input.counters() },
-    });
+    reportRgbdFault(node, diagnostics, fault, { 'input faults': faults, ...input.counters() });
   };
   const input = new RgbdInput(
     node,
-    { qos: qosProfile(p.input_qos), queueSize: p.sync_queue_size, maxIntervalSec: p.sync_max_interval },
+    rgbdInputOptions(p),
     (frame) => {
       const valid = describeFrame(frame).validDepthFraction;
       if (valid < p.min_valid_depth_fraction) {

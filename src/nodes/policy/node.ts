@@ -1,4 +1,4 @@
-import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, qosProfile } from '../../bus';
+import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT } from '../../bus';
 import { decodeDepth, imageToRgb } from '../../image';
 import {
   type DecideActionResponse,
@@ -16,18 +16,22 @@ import { Diagnostics } from '../diagnostics';
 import { modelParameters, openNodeModel } from '../model-loader';
 import { LatestFrameWorker } from '../perception/latest-frame';
 import { type RunningNode } from '../registry';
-import { type RgbdFault, type RgbdFrame, RgbdInput } from '../rgbd-input';
+import {
+  RGBD_INPUT_PARAMETERS,
+  type RgbdFault,
+  type RgbdFrame,
+  RgbdInput,
+  rgbdInputOptions,
+  reportRgbdFault,
+} from '../rgbd-input';
 
 export const POLICY_PARAMETERS = {
   ...modelParameters('models/policy_reduced_ptq.json', 1),
-  input_qos: param.string('sensor_data', 'QoS profile of the colour, depth and camera_info inputs', {
-    choices: ['sensor_data', 'default', 'system_default'],
-  }),
-  sync_queue_size: param.integer(10, 'ApproximateTime queue size per input', { range: { from: 1, to: 100 } }),
-  sync_max_interval: param.double(0.05, 'Largest stamp spread of a synchronised set, seconds', {
-    range: { from: 0, to: 1 },
-  }),
-  world_frame: param.string('world', 'Frame of the workspace grid (the manifest\'s policy.grid) and of actions'),
+  ...RGBD_INPUT_PARAMETERS,
+  world_frame: param.string(
+    'world',
+    "Frame of the workspace grid (the manifest's policy.grid) and of actions",
+  ),
   mode: param.string(
     'triggered',
     "'triggered': decide for ~/decide requests on the next fresh frame; 'continuous': every frame",
@@ -98,9 +102,9 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     ...(last
       ? {
           'latency (ms)': last.totalMs.toFixed(1),
-          'preprocess_ms': last.decision.timings.preprocessMs.toFixed(2),
-          'inference_ms': last.decision.timings.inferMs.toFixed(2),
-          'postprocess_ms': last.decision.timings.postprocessMs.toFixed(2),
+          preprocess_ms: last.decision.timings.preprocessMs.toFixed(2),
+          inference_ms: last.decision.timings.inferMs.toFixed(2),
+          postprocess_ms: last.decision.timings.postprocessMs.toFixed(2),
           'last action': last.decision.action
             ? `${last.decision.action.primitive} q=${last.decision.action.q.toFixed(3)}`
             : 'none admissible',
@@ -110,12 +114,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   });
   const onFault = (fault: RgbdFault): void => {
     faults++;
-    node.logger.throttle('warn', fault.code, 5, `${fault.stream}: ${fault.message}`);
-    diagnostics.report('rgbd input', {
-      level: 'warn',
-      message: `${fault.stream}: ${fault.message}`,
-      values: { 'fault code': fault.code, 'input faults': faults, ...input.counters() },
-    });
+    reportRgbdFault(node, diagnostics, fault, { 'input faults': faults, ...input.counters() });
   };
 
   const answer = (r: DecideActionResponse) => {
@@ -126,8 +125,12 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     const t0 = Date.now();
     let worldFromCamera;
     try {
-      worldFromCamera = tf.buffer.lookupTransform(p.world_frame, frame.header.frame_id, frame.header.stamp, 0.1)
-        .transform;
+      worldFromCamera = tf.buffer.lookupTransform(
+        p.world_frame,
+        frame.header.frame_id,
+        frame.header.stamp,
+        0.1,
+      ).transform;
     } catch (err) {
       const message = `no transform ${p.world_frame} <- ${frame.header.frame_id}: ${(err as Error).message}`;
       onFault({ stream: 'sync', code: 'TF_UNAVAILABLE', message });
@@ -150,17 +153,37 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     const header: Header = { stamp: frame.header.stamp, frame_id: p.world_frame };
     if (p.publish_q_maps) {
       const img = renderQMaps(decision, hm, specs.input.size, specs.input.rotations);
-      pubs.qMaps.publish({ header, height: img.height, width: img.width, encoding: 'rgb8', is_bigendian: 0, step: img.width * 3, data: img.data });
+      pubs.qMaps.publish({
+        header,
+        height: img.height,
+        width: img.width,
+        encoding: 'rgb8',
+        is_bigendian: 0,
+        step: img.width * 3,
+        data: img.data,
+      });
     }
     if (!decision.action) {
-      diagnostics.report('policy', { level: 'warn', message: 'nothing admissible: the workspace looks empty', values: status() });
+      diagnostics.report('policy', {
+        level: 'warn',
+        message: 'nothing admissible: the workspace looks empty',
+        values: status(),
+      });
       answer({ success: false, message: 'nothing admissible: the workspace looks empty', action: NO_ACTION });
       return;
     }
     const msg = actionMessage(decision.action, header, specs.action.pushLength);
     pubs.action.publish(msg);
-    diagnostics.report('policy', { level: 'ok', message: `${decision.action.primitive} (q ${decision.action.q.toFixed(3)})`, values: status() });
-    answer({ success: true, message: `${decision.action.primitive} at q ${decision.action.q.toFixed(3)}`, action: msg });
+    diagnostics.report('policy', {
+      level: 'ok',
+      message: `${decision.action.primitive} (q ${decision.action.q.toFixed(3)})`,
+      values: status(),
+    });
+    answer({
+      success: true,
+      message: `${decision.action.primitive} at q ${decision.action.q.toFixed(3)}`,
+      action: msg,
+    });
   };
 
   // A model with the suction channel decides on frames whose heatmap (same stamp) has arrived: perception
@@ -184,7 +207,11 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
         try {
           values = decodeDepth(img).metres;
         } catch (err) {
-          onFault({ stream: 'sync', code: 'SUCTION_INVALID', message: `~/suction_heatmap: ${(err as Error).message}` });
+          onFault({
+            stream: 'sync',
+            code: 'SUCTION_INVALID',
+            message: `~/suction_heatmap: ${(err as Error).message}`,
+          });
           return;
         }
         const stamp = timeToNanos(img.header.stamp);
@@ -197,12 +224,16 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   const worker = new LatestFrameWorker<RgbdFrame>(decideOn, (err) => {
     faults++;
     node.logger.throttle('error', 'policy', 5, `policy failed: ${err.message}`);
-    diagnostics.report('policy', { level: 'error', message: `policy failed: ${err.message}`, values: status() });
+    diagnostics.report('policy', {
+      level: 'error',
+      message: `policy failed: ${err.message}`,
+      values: status(),
+    });
     answer({ success: false, message: `policy failed: ${err.message}`, action: NO_ACTION });
   });
   const input = new RgbdInput(
     node,
-    { qos: qosProfile(p.input_qos), queueSize: p.sync_queue_size, maxIntervalSec: p.sync_max_interval },
+    rgbdInputOptions(p),
     (frame) => {
       const stamp = timeToNanos(frame.header.stamp);
       if (!wantsSuction) offer(frame);
