@@ -71,6 +71,11 @@ describe('grasp-perception CLI', () => {
         ['run', 'camera_check_node', '--ros-args', '--params-file', '/nonexistent.yaml'],
         /^grasp-perception: params file \/nonexistent\.yaml: cannot read: ENOENT/,
       ],
+      [
+        ['eval', 'policy', '--model', 'models/attendseg.json', '--runs', '1'],
+        /^grasp-perception: attendseg: is a segmentation model, not a policy\n$/,
+      ],
+      [['demo', '--objects', '0'], /^grasp-perception: --objects must be an integer from 1 to 40, got '0'/],
     ])('fails with one readable line: %j', (args, message) => {
       const env = { ...process.env, AMENT_PREFIX_PATH: '', ROS_DISTRO: '' };
       const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 20000 });
