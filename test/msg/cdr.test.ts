@@ -35,6 +35,8 @@ describe('CDR round trip', () => {
       'grasp_perception/msg/SimStatus',
       'grasp_perception/msg/SuctionGrasp',
       'grasp_perception/msg/SuctionGraspArray',
+      'grasp_perception/srv/DecideAction_Request',
+      'grasp_perception/srv/DecideAction_Response',
       'grasp_perception/srv/DetectGrasps_Request',
       'grasp_perception/srv/DetectGrasps_Response',
       'grasp_perception/srv/ResetSim_Request',
