@@ -184,7 +184,7 @@ export interface PolicyAction {
 
 /**
  * Approach along the surface normal: a least-squares plane z = a·x + b·y over the 3 x 3 cells around
- * (col, row) (clamped at the border). A suction cup seals best square to the surface: in the simulator
+ * (col, row) (clamped at the border), tilted at most MAX_APPROACH_TILT from straight down. A suction cup seals best square to the surface: in the simulator
  * the perception network's best suction pixel seals 90 % of the time along this normal against 47 %
  * straight down (30 scenes, docs/policy.md).
  */
@@ -211,11 +211,21 @@ export function surfaceApproach(
       syz += y * z;
     }
   }
-  const a = sxx > 0 ? sxz / sxx : 0;
-  const b = syy > 0 ? syz / syy : 0;
+  let a = sxx > 0 ? sxz / sxx : 0;
+  let b = syy > 0 ? syz / syy : 0;
+  // Steep fits (an object's side, a cell at an edge) are tilted back into the arm's reach.
+  const slope = Math.hypot(a, b);
+  if (slope > MAX_APPROACH_SLOPE) {
+    a *= MAX_APPROACH_SLOPE / slope;
+    b *= MAX_APPROACH_SLOPE / slope;
+  }
   const n = Math.hypot(a, b, 1);
   return { x: a / n, y: b / n, z: -1 / n };
 }
+
+/** Approaches tilt at most 40° from straight down (the simulated arm reaches 45°). */
+export const MAX_APPROACH_TILT = (40 * Math.PI) / 180;
+const MAX_APPROACH_SLOPE = Math.tan(MAX_APPROACH_TILT);
 
 /** The world action at rotated pixel (i, j) of rotation r; null when it falls in the padding. */
 export function actionAt(

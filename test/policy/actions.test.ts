@@ -4,6 +4,7 @@ import {
   greedyAction,
   rotatedInputs,
   rotationAngle,
+  MAX_APPROACH_TILT,
   surfaceApproach,
   unrotateQ,
 } from '../../src/policy/actions';
@@ -98,6 +99,10 @@ test('surfaceApproach: into the fitted plane, straight down on flat ground', () 
   expect(a.z).toBeCloseTo(-1 / n);
   expect(actionAt('grasp', 0, 12, 12, hm, spec, grid)?.approach.x).toBeCloseTo(0.25 / n);
   expect(actionAt('push', 1, 12, 12, hm, spec, grid)?.approach).toEqual({ x: 0, y: 0, z: -1 });
+  // A wall-steep fit is tilted back to the reachable cone.
+  for (let k = 0; k < W * W; k++) hm.heights[k] = 0.02 * (k % W);
+  const steep = surfaceApproach(hm, 8, 8, 0.004);
+  expect(Math.acos(-steep.z)).toBeCloseTo(MAX_APPROACH_TILT);
 });
 
 test('actionAt: padding is no action, and pixels outside the input are an error', () => {
