@@ -290,6 +290,7 @@ def qat(a, net, spec):
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     ck = torch.load(os.path.join(a.out, "checkpoint.pt"))
+    net, spec = build_policy(ck["policy"], ck["spec"]["channels"])  # the trained run's inputs, whatever --channels says
     net.load_state_dict(torch.load(a.init or os.path.join(a.out, "final.pt"))["model"])
     replay = Replay()
     replay.load(ck["replay"])
