@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 BUDGETS = {
-    "full": {"steps": 4000, "qat_steps": 600, "calibration_scenes": 64, "eval_runs": 30},
+    "full": {"steps": 8000, "qat_steps": 600, "calibration_scenes": 64, "eval_runs": 30},
     "quick": {"steps": 30, "qat_steps": 10, "calibration_scenes": 4, "eval_runs": 1},
 }
 
@@ -32,7 +32,8 @@ def train(work, b, channels, threads):
     out = os.path.join(work, "reduced" if channels == "red,green,blue,height" else "reduced_suction")
     if not os.path.exists(os.path.join(out, "final.pt")):
         run([sys.executable, os.path.join(HERE, "policy_train.py"), "--policy", "policy_reduced", "--out", out,
-             "--steps", str(b["steps"]), "--channels", channels, "--threads", str(threads), "--resume"])
+             "--steps", str(b["steps"]), "--channels", channels, "--threads", str(threads), "--resume",
+             "--checkpoint-every", "500"])
     return out
 
 

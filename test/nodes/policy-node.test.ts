@@ -6,6 +6,7 @@ import {
   PushGraspActionConstants,
 } from '../../src/msg';
 import { nodeEntry, type RunningNode } from '../../src/nodes';
+import { encodeFloat32Image } from '../../src/image';
 import { simCameraTransform, simFrameToMessages } from '../../src/nodes/sim/messages';
 import { StaticTransformBroadcaster } from '../../src/tf';
 import { BinPickingSim } from '../../src/sim';
@@ -31,10 +32,12 @@ describe('policy_node on the in-process bus', () => {
         parameterOverrides: { width: 320, height: 240, objects: 4, seed: 3, rate: 20 },
       }),
     );
+    running.push(await nodeEntry('perception_node').start(bus, { namespace: '/camera' }));
     running.push(
       await nodeEntry('policy_node').start(bus, {
         namespace: '/camera',
         parameterOverrides: { model_file_path: MODEL },
+        arguments: ['--ros-args', '-r', '~/suction_heatmap:=/camera/perception_node/suction_heatmap'],
       }),
     );
     const client = bus.createNode('client');
@@ -72,7 +75,7 @@ describe('policy_node on the in-process bus', () => {
     expect(published).toEqual([a]);
     expect(qMaps).toHaveLength(1);
     expect([qMaps[0].width, qMaps[0].height, qMaps[0].encoding]).toEqual([2 * 62 * 4 + 4, 62 * 4, 'rgb8']);
-    running[1].diagnostics?.publish();
+    running[2].diagnostics?.publish();
     await bus.settle();
     const st = diag?.status.find((s) => s.name === 'policy_node: policy');
     expect(st?.level).toBe(0);
@@ -81,7 +84,7 @@ describe('policy_node on the in-process bus', () => {
     expect(Number(values.inference_ms)).toBeGreaterThan(0);
   });
 
-  it('without the camera transform it answers with the reason, WARNs once and keeps running', async () => {
+  it('without its heatmap or the camera transform it answers with the reason, WARNs and keeps running', async () => {
     bus = new InProcessBus({ argv: [], logConfig: new LogConfig('info', (r) => logs.push(r)) });
     const policy = await nodeEntry('policy_node').start(bus, {
       namespace: '/camera',
@@ -93,6 +96,11 @@ describe('policy_node on the in-process bus', () => {
       color: cam.createPublisher('sensor_msgs/msg/Image', '/camera/color/image_raw', QOS_SENSOR_DATA),
       depth: cam.createPublisher('sensor_msgs/msg/Image', '/camera/aligned_depth/image_raw', QOS_SENSOR_DATA),
       info: cam.createPublisher('sensor_msgs/msg/CameraInfo', '/camera/color/camera_info', QOS_SENSOR_DATA),
+      heatmap: cam.createPublisher(
+        'sensor_msgs/msg/Image',
+        '/camera/policy_node/suction_heatmap',
+        QOS_DEFAULT,
+      ),
     };
     const sim = await BinPickingSim.random(
       { count: 2, seed: 1 },
@@ -101,16 +109,24 @@ describe('policy_node on the in-process bus', () => {
     const frame = sim.frame();
     sim.dispose();
     const decide = cam.createClient('grasp_perception/srv/DecideAction', '/camera/policy_node/decide');
-    /** A decide request, then a fresh frame for it. */
-    const decideOnNextFrame = async () => {
+    /** A decide request, then a fresh frame for it (with its suction heatmap unless told otherwise). */
+    const decideOnNextFrame = async (withHeatmap = true) => {
       const pending = decide.call({ timeout: 3 });
       await new Promise((r) => setTimeout(r, 20));
       const m = simFrameToMessages(frame, cam.clock.now());
       pubs.color.publish(m.color);
       pubs.depth.publish(m.depth);
       pubs.info.publish(m.info);
+      const { width, height } = m.color;
+      const heat = new Float32Array(width * height).fill(0.5);
+      if (withHeatmap) pubs.heatmap.publish(encodeFloat32Image(heat, width, height, m.color.header));
       return pending;
     };
+    const missing = await decideOnNextFrame(false);
+    expect(missing).toMatchObject({ success: false });
+    expect(missing.message).toMatch(
+      /^no fresh synchronised RGB-D frame with its ~\/suction_heatmap within 3 s/,
+    );
     const r = await decideOnNextFrame();
     expect(r.success).toBe(false);
     expect(r.message).toMatch(/^no transform world <- camera_color_optical_frame/);
