@@ -3,7 +3,7 @@ segmentation, the push-and-grasp policy and the pick executive, which asks the p
 sends it to the simulator and repeats until the bin is clear (`grasp-perception demo` runs the same
 nodes on the in-process bus and writes the report).
 
-ros2 launch grasp_perception demo.launch.py seed:=3 objects:=12 policy_model:=models/policy_reduced_qat.json
+ros2 launch grasp_perception demo.launch.py seed:=3 objects:=12 policy_model:=models/policy_reduced_ptq.json
 """
 
 import os
@@ -22,8 +22,8 @@ def generate_launch_description():
         DeclareLaunchArgument('seed', default_value='1'),
         DeclareLaunchArgument('objects', default_value='10'),
         DeclareLaunchArgument('rate', default_value='5.0', description='simulated camera rate, Hz'),
-        DeclareLaunchArgument('policy_model', default_value='models/policy_reduced_ptq.json',
-                              description='policy manifest (int8 PTQ by default)'),
+        DeclareLaunchArgument('policy_model', default_value='models/policy_reduced_qat.json',
+                              description='policy manifest (int8 QAT by default)'),
         DeclareLaunchArgument('max_actions', default_value='0', description='0 = 5 per object'),
     ]
     ns = '/camera'

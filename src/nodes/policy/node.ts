@@ -26,7 +26,7 @@ import {
 } from '../rgbd-input';
 
 export const POLICY_PARAMETERS = {
-  ...modelParameters('models/policy_reduced_ptq.json', 1),
+  ...modelParameters('models/policy_reduced_qat.json', 1),
   ...RGBD_INPUT_PARAMETERS,
   world_frame: param.string(
     'world',
