@@ -1,4 +1,4 @@
-import { type BusNode, param, type QoSProfile, qosProfile, type Subscription } from '../bus';
+import { type BusNode, param, type QoSProfile, qosProfile, type Subscription, type Timer } from '../bus';
 import {
   type CameraModel,
   cameraModelFromInfo,
@@ -116,6 +116,7 @@ export function decodeRgbdFrame(color: Image, depthMsg: Image, info: CameraInfo)
 export class RgbdInput {
   private readonly subs: Subscription[];
   private readonly sync: RgbdSynchronizer;
+  private watch: Timer | undefined;
   /** Messages received per stream (before synchronisation). */
   readonly received = { color: 0, depth: 0, camera_info: 0 };
 
@@ -190,7 +191,17 @@ export class RgbdInput {
     };
   }
 
+  /** Runs checkSync every `periodSec` on the node's clock, faults to `onFault`; stops on destroy(). */
+  watchSync(node: BusNode, periodSec: number, onFault: (fault: RgbdFault) => void): void {
+    this.watch?.cancel();
+    this.watch = node.createTimer(periodSec, () => {
+      const fault = this.checkSync();
+      if (fault) onFault(fault);
+    });
+  }
+
   destroy(): void {
+    this.watch?.cancel();
     for (const s of this.subs) s.destroy();
   }
 }

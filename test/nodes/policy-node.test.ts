@@ -29,7 +29,7 @@ describe('policy_node on the in-process bus', () => {
     running.push(
       await nodeEntry('sim_node').start(bus, {
         namespace: '/camera',
-        parameterOverrides: { width: 320, height: 240, objects: 4, seed: 3, rate: 20 },
+        parameterOverrides: { width: 320, height: 240, objects: 4, seed: 3, rate: 5 },
       }),
     );
     running.push(await nodeEntry('perception_node').start(bus, { namespace: '/camera' }));

@@ -271,10 +271,7 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
       waiting.push(done);
     });
   });
-  const syncWatch = node.createTimer(p.diagnostics_period, () => {
-    const fault = input.checkSync();
-    if (fault) onFault(fault);
-  });
+  input.watchSync(node, p.diagnostics_period, onFault);
   diagnostics.report('model', {
     level: 'ok',
     message: `${session.manifest.name} loaded on ${session.provider}; waiting for frames`,
@@ -287,7 +284,6 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     idle: () => worker.drain(),
     stop: async () => {
       diagnostics.stop();
-      syncWatch.cancel();
       input.destroy();
       tf?.destroy();
       await worker.drain();

@@ -264,10 +264,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       pending.push(entry);
     });
   });
-  const syncWatch = node.createTimer(p.diagnostics_period, () => {
-    const fault = input.checkSync();
-    if (fault) onFault(fault);
-  });
+  input.watchSync(node, p.diagnostics_period, onFault);
   diagnostics.report('policy', {
     level: 'ok',
     message: `${session.manifest.name} loaded on ${session.provider}; ${p.mode === 'triggered' ? 'waiting for ~/decide' : 'waiting for frames'}`,
@@ -279,7 +276,6 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     idle: () => worker.drain(),
     stop: async () => {
       diagnostics.stop();
-      syncWatch.cancel();
       input.destroy();
       heatSub?.destroy();
       tf.destroy();
