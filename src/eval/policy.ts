@@ -79,12 +79,11 @@ export async function runEpisode(
   const objects = sim.objectsRemaining;
   const events: EpisodeEvent[] = [];
   const decisionMs: number[] = [];
-  const session = { run } as Parameters<typeof decide>[0];
   let end: EpisodeEnd | null = null;
   while (!end) {
     const { heightmap: hm } = await observeSim(sim, specs.action.grid, { suction });
     const t0 = process.hrtime.bigint();
-    const d = await decide(session, specs, hm);
+    const d = await decide(run, specs, hm);
     decisionMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (!d.action) {
       end = 'nothing-admissible';

@@ -73,9 +73,9 @@ export function splitQ(
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** One decision: the greedy action on a heightmap with the session's policy. */
+/** One decision: the greedy action on a heightmap, `run` being the policy model's inference. */
 export async function decide(
-  session: ModelSession,
+  run: ModelSession['run'],
   specs: PolicySpecs,
   hm: Heightmap,
 ): Promise<PolicyDecision> {
@@ -84,7 +84,7 @@ export async function decide(
   const masks = actionMasks(hm, specs.input, specs.action);
   const preprocessMs = ms(t);
   t = process.hrtime.bigint();
-  const out = await session.run(input);
+  const out = await run(input);
   const inferMs = ms(t);
   t = process.hrtime.bigint();
   const { pushQ, graspQ } = splitQ(out, specs);

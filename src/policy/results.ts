@@ -56,7 +56,7 @@ export async function benchPolicies(
     for (let r = 0; r < o.runs; r++) {
       for (const [k, s] of sessions.entries()) {
         const t0 = process.hrtime.bigint();
-        const d = await decide(s, policySpecs(s.manifest), maps[k]);
+        const d = await decide(s.run, policySpecs(s.manifest), maps[k]);
         decideMs[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
         inferMs[k].push(d.timings.inferMs);
       }

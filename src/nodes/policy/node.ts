@@ -147,7 +147,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       2,
       suction,
     );
-    const decision = await decide(session, specs, hm);
+    const decision = await decide(session.run, specs, hm);
     decisions++;
     last = { decision, totalMs: Date.now() - t0 };
     const header: Header = { stamp: frame.header.stamp, frame_id: p.world_frame };
