@@ -4,6 +4,7 @@
 // sim node's own action executor. Metrics come from the event list (src/policy/episode.ts).
 import * as path from 'node:path';
 import { PACKAGE_ROOT, secondsToTime } from '../msg';
+import { percentile } from './metrics';
 import { openModel } from '../models/session';
 import { executeAction } from '../nodes/sim/node';
 import {
@@ -111,11 +112,7 @@ export async function runEpisode(
   return { events, metrics: episodeMetrics(objects, events, end), decisionMs };
 }
 
-const percentile = (xs: number[], p: number): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-};
+const pct = (xs: number[], p: number): number | null => (xs.length ? percentile(xs, p) : null);
 const round = (v: number | null, d = 4): number | null => (v === null ? null : Number(v.toFixed(d)));
 
 export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<string, unknown>> {
@@ -154,8 +151,8 @@ export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<strin
       action_efficiency: round(agg.action_efficiency),
       actions_mean: round(agg.actions_mean, 2),
       objects_removed_mean: round(agg.objects_removed_mean, 2),
-      latency_ms_p50: round(percentile(lat, 0.5), 2),
-      latency_ms_p99: round(percentile(lat, 0.99), 2),
+      latency_ms_p50: round(pct(lat, 50), 2),
+      latency_ms_p99: round(pct(lat, 99), 2),
     };
   };
   const cases = (['random', 'adversarial'] as const).filter((c) => records.some((r) => r.plan.case === c));

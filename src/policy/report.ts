@@ -2,6 +2,7 @@
 // (summary, then per step the perception overlay and the Q maps the policy chose from).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { percentile } from '../eval/metrics';
 import { type EpisodeEvent, type EpisodeMetrics } from './episode';
 
 export interface LatencySummary {
@@ -12,15 +13,9 @@ export interface LatencySummary {
 }
 
 export function latencySummary(xs: readonly number[]): LatencySummary {
-  const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
-  const at = (p: number) =>
-    s.length ? Number(s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2)) : null;
-  return {
-    samples: s.length,
-    p50: at(0.5),
-    p95: at(0.95),
-    max: s.length ? Number(s[s.length - 1].toFixed(2)) : null,
-  };
+  const s = xs.filter(Number.isFinite);
+  const at = (p: number) => (s.length ? Number(percentile(s, p).toFixed(2)) : null);
+  return { samples: s.length, p50: at(50), p95: at(95), max: at(100) };
 }
 
 export interface ReportStep {

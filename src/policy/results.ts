@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { percentile } from '../eval/metrics';
 import { type ModelManifest } from '../models/manifest';
 import { openModel } from '../models/session';
 import { BinPickingSim } from '../sim';
@@ -19,8 +20,6 @@ export interface PolicyLatency {
   decide_ms_p50: number;
   inference_ms_p50: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median decision and inference latency of each policy on one 10-object scene, interleaved. */
 export async function benchPolicies(
@@ -64,8 +63,8 @@ export async function benchPolicies(
     return sessions.map((s, k) => ({
       model: s.manifest.name,
       runs: o.runs,
-      decide_ms_p50: Number(median(decideMs[k]).toFixed(2)),
-      inference_ms_p50: Number(median(inferMs[k]).toFixed(2)),
+      decide_ms_p50: Number(percentile(decideMs[k], 50).toFixed(2)),
+      inference_ms_p50: Number(percentile(inferMs[k], 50).toFixed(2)),
     }));
   } finally {
     for (const s of sessions) await s.release();
