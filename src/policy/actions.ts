@@ -48,41 +48,32 @@ function channelReader(hm: Heightmap, ch: PolicyChannel): (k: number) => number 
   }
 }
 
-/**
- * The heightmap cell a rotated input pixel (row i, column j) of rotation `angle` samples (nearest),
- * or −1 outside the heightmap (the padding).
- */
-function cellIndexer(hm: Heightmap, size: number, angle: number): (i: number, j: number) => number {
-  const c = (size - 1) / 2;
-  const cx = (hm.width - 1) / 2;
-  const cy = (hm.height - 1) / 2;
-  const cos = Math.cos(angle);
-  const sin = Math.sin(angle);
-  return (i, j) => {
-    const dx = j - c;
-    const dy = i - c;
-    const col = Math.round(cx + cos * dx - sin * dy);
-    const row = Math.round(cy + sin * dx + cos * dy);
-    return col < 0 || col >= hm.width || row < 0 || row >= hm.height ? -1 : row * hm.width + col;
-  };
-}
-
 const indexCache = new Map<string, Int32Array>();
 
 /**
- * For every rotated input pixel (r, i, j), the heightmap cell it samples or −1: computed once per
- * geometry (the node's heightmap size never changes) so each decision is a table lookup.
+ * For every rotated input pixel (r, i, j), the heightmap cell it samples (nearest) or −1 in the padding:
+ * computed once per geometry (the node's heightmap size never changes) so inputs, masks, actions and
+ * the Q-map view are all lookups in the same table.
  */
-function rotationIndex(width: number, height: number, size: number, rotations: number): Int32Array {
+export function rotationIndex(width: number, height: number, size: number, rotations: number): Int32Array {
   const key = `${width}x${height}:${size}:${rotations}`;
   let idx = indexCache.get(key);
   if (!idx) {
     idx = new Int32Array(rotations * size * size);
-    const hm = { width, height } as Heightmap;
+    const c = (size - 1) / 2;
+    const cx = (width - 1) / 2;
+    const cy = (height - 1) / 2;
     for (let r = 0; r < rotations; r++) {
-      const cell = cellIndexer(hm, size, rotationAngle(r, rotations));
-      for (let i = 0; i < size; i++)
-        for (let j = 0; j < size; j++) idx[(r * size + i) * size + j] = cell(i, j);
+      const cos = Math.cos(rotationAngle(r, rotations));
+      const sin = Math.sin(rotationAngle(r, rotations));
+      for (let i = 0; i < size; i++) {
+        for (let j = 0; j < size; j++) {
+          const col = Math.round(cx + cos * (j - c) - sin * (i - c));
+          const row = Math.round(cy + sin * (j - c) + cos * (i - c));
+          const inside = col >= 0 && col < width && row >= 0 && row < height;
+          idx[(r * size + i) * size + j] = inside ? row * width + col : -1;
+        }
+      }
     }
     if (indexCache.size > 8) indexCache.clear();
     indexCache.set(key, idx);
@@ -243,15 +234,17 @@ export function actionAt(
       `action pixel (rotation ${rotation}, i ${i}, j ${j}) is outside ${spec.rotations} x ${spec.size} x ${spec.size}`,
     );
   }
-  const angle = rotationAngle(rotation, spec.rotations);
-  const k = cellIndexer(hm, spec.size, primitive === 'grasp' ? 0 : angle)(i, j);
+  const r = primitive === 'grasp' ? 0 : rotation;
+  const k = rotationIndex(hm.width, hm.height, spec.size, spec.rotations)[
+    (r * spec.size + i) * spec.size + j
+  ];
   if (k < 0) return null;
   const col = k % hm.width;
   const row = Math.floor(k / hm.width);
   return {
     primitive,
-    rotation: primitive === 'grasp' ? 0 : rotation,
-    angle: primitive === 'grasp' ? 0 : angle,
+    rotation: r,
+    angle: primitive === 'grasp' ? 0 : rotationAngle(rotation, spec.rotations),
     i,
     j,
     col,
@@ -290,30 +283,4 @@ export function greedyAction(
   const rotation = Math.floor(best.k / plane);
   const p = best.k % plane;
   return actionAt(best.primitive, rotation, Math.floor(p / spec.size), p % spec.size, hm, spec, grid, best.q);
-}
-
-/** A rotated S x S Q map sampled back onto the heightmap's W x H grid (nearest), for viewing. */
-export function unrotateQ(
-  q: Float32Array,
-  size: number,
-  angle: number,
-  width: number,
-  height: number,
-): Float32Array {
-  const out = new Float32Array(width * height);
-  const c = (size - 1) / 2;
-  const cx = (width - 1) / 2;
-  const cy = (height - 1) / 2;
-  const cos = Math.cos(angle);
-  const sin = Math.sin(angle);
-  for (let row = 0; row < height; row++) {
-    for (let col = 0; col < width; col++) {
-      const ex = col - cx;
-      const ey = row - cy;
-      const j = Math.min(size - 1, Math.max(0, Math.round(c + cos * ex + sin * ey)));
-      const i = Math.min(size - 1, Math.max(0, Math.round(c - sin * ex + cos * ey)));
-      out[row * width + col] = q[i * size + j];
-    }
-  }
-  return out;
 }

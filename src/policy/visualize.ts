@@ -1,7 +1,7 @@
 // Q maps for viewing (the policy node's ~/q_maps and the demo report): side by side in the heightmap
 // frame, the grasp map (rotation 0) and the best push over all rotations, each on its own colour scale;
 // inadmissible cells dark, the chosen action marked with a white cross (and the push direction).
-import { type PolicyAction, rotationAngle, unrotateQ } from './actions';
+import { type PolicyAction, rotationIndex } from './actions';
 import { type Heightmap } from './heightmap';
 import { type PolicyDecision } from './policy';
 
@@ -21,26 +21,24 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-/** Per heightmap cell: grasp Q (NaN where not admissible) and the best push Q over rotations. */
+/**
+ * Per heightmap cell: grasp Q (NaN where not admissible) and the best admissible push Q over rotations,
+ * scattered back through the rotation table the inputs were gathered with.
+ */
 export function qMapsInHeightmap(d: PolicyDecision, hm: Heightmap, size: number, rotations: number) {
   const n = hm.width * hm.height;
-  const grasp = unrotateQ(d.graspQ, size, 0, hm.width, hm.height);
-  const graspOk = unrotateQ(Float32Array.from(d.masks.grasp), size, 0, hm.width, hm.height);
+  const grasp = new Float32Array(n).fill(NaN);
   const push = new Float32Array(n).fill(NaN);
   const plane = size * size;
-  for (let r = 0; r < rotations; r++) {
-    const angle = rotationAngle(r, rotations);
-    const q = unrotateQ(d.pushQ.subarray(r * plane, (r + 1) * plane), size, angle, hm.width, hm.height);
-    const ok = unrotateQ(
-      Float32Array.from(d.masks.push.subarray(r * plane, (r + 1) * plane)),
-      size,
-      angle,
-      hm.width,
-      hm.height,
-    );
-    for (let k = 0; k < n; k++) if (ok[k] > 0 && !(push[k] >= q[k])) push[k] = q[k];
+  const idx = rotationIndex(hm.width, hm.height, size, rotations);
+  for (let p = 0; p < plane; p++) {
+    const k = idx[p];
+    if (k >= 0 && d.masks.grasp[p]) grasp[k] = d.graspQ[p];
   }
-  for (let k = 0; k < n; k++) if (!(graspOk[k] > 0)) grasp[k] = NaN;
+  for (let t = 0; t < rotations * plane; t++) {
+    const k = idx[t];
+    if (k >= 0 && d.masks.push[t] && !(push[k] >= d.pushQ[t])) push[k] = d.pushQ[t];
+  }
   return { grasp, push };
 }
 

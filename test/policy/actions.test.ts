@@ -6,8 +6,8 @@ import {
   rotationAngle,
   MAX_APPROACH_TILT,
   surfaceApproach,
-  unrotateQ,
 } from '../../src/policy/actions';
+import { qMapsInHeightmap } from '../../src/policy/visualize';
 import { type Heightmap, type HeightmapGrid } from '../../src/policy/heightmap';
 
 const W = 16;
@@ -48,13 +48,29 @@ test('rotation r: the rotated frame +x is the heightmap direction at angle rÂ·2Ï
   expect(rotationAngle(1, 4)).toBeCloseTo(Math.PI / 2);
 });
 
-test('unrotateQ inverts the rotation at every heightmap cell', () => {
+test('Q maps scatter back through the rotation table: every cell, every rotation', () => {
   const hm = heightmap();
   for (let i = 0; i < W * W; i++) hm.heights[i] = (i % 7) / 10;
   const input = rotatedInputs(hm, spec);
+  const plane = 24 * 24;
+  // Q maps equal to the height channel of each rotated input must come back as the heightmap.
+  const pushQ = new Float32Array(4 * plane);
+  for (let r = 0; r < 4; r++) pushQ.set(heightChannel(input, r), r * plane);
   for (let r = 0; r < 4; r++) {
-    const back = unrotateQ(heightChannel(input, r), 24, rotationAngle(r, 4), W, W);
-    for (let k = 0; k < W * W; k++) expect(back[k]).toBeCloseTo(hm.heights[k], 6);
+    const push = new Uint8Array(4 * plane);
+    push.fill(1, r * plane, (r + 1) * plane); // only rotation r admissible
+    const d = {
+      action: null,
+      pushQ,
+      graspQ: heightChannel(input, 0),
+      masks: { push, grasp: new Uint8Array(plane).fill(1) },
+      timings: { preprocessMs: 0, inferMs: 0, postprocessMs: 0 },
+    };
+    const back = qMapsInHeightmap(d, hm, 24, 4);
+    for (let k = 0; k < W * W; k++) {
+      expect(back.push[k]).toBeCloseTo(hm.heights[k], 6);
+      expect(back.grasp[k]).toBeCloseTo(hm.heights[k], 6);
+    }
   }
 });
 
