@@ -117,12 +117,17 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     reportRgbdFault(node, diagnostics, fault, { 'input faults': faults, ...input.counters() });
   };
 
-  const answer = (r: DecideActionResponse) => {
-    for (const w of pending.splice(0)) w.resolve(r);
+  /** Answers the requests a frame stamped `stamp` may answer (made before it); all when omitted. */
+  const answer = (r: DecideActionResponse, stamp?: bigint) => {
+    for (const w of pending.filter((w) => stamp === undefined || w.notBefore <= stamp)) {
+      pending.splice(pending.indexOf(w), 1);
+      w.resolve(r);
+    }
   };
 
   const decideOn = async (frame: RgbdFrame): Promise<void> => {
     const t0 = Date.now();
+    const stamp = timeToNanos(frame.header.stamp);
     let worldFromCamera;
     try {
       worldFromCamera = tf.buffer.lookupTransform(
@@ -134,10 +139,10 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     } catch (err) {
       const message = `no transform ${p.world_frame} <- ${frame.header.frame_id}: ${(err as Error).message}`;
       onFault({ stream: 'sync', code: 'TF_UNAVAILABLE', message });
-      answer({ success: false, message, action: NO_ACTION });
+      answer({ success: false, message, action: NO_ACTION }, stamp);
       return;
     }
-    const suction = wantsSuction ? heatmaps.get(timeToNanos(frame.header.stamp)) : undefined;
+    const suction = wantsSuction ? heatmaps.get(stamp) : undefined;
     const hm = computeHeightmap(
       imageToRgb(frame.color),
       frame.depth.metres,
@@ -169,7 +174,10 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
         message: 'nothing admissible: the workspace looks empty',
         values: status(),
       });
-      answer({ success: false, message: 'nothing admissible: the workspace looks empty', action: NO_ACTION });
+      answer(
+        { success: false, message: 'nothing admissible: the workspace looks empty', action: NO_ACTION },
+        stamp,
+      );
       return;
     }
     const msg = actionMessage(decision.action, header, specs.action.pushLength);
@@ -179,11 +187,14 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       message: `${decision.action.primitive} (q ${decision.action.q.toFixed(3)})`,
       values: status(),
     });
-    answer({
-      success: true,
-      message: `${decision.action.primitive} at q ${decision.action.q.toFixed(3)}`,
-      action: msg,
-    });
+    answer(
+      {
+        success: true,
+        message: `${decision.action.primitive} at q ${decision.action.q.toFixed(3)}`,
+        action: msg,
+      },
+      stamp,
+    );
   };
 
   // A model with the suction channel decides on frames whose heatmap (same stamp) has arrived: perception
