@@ -18,6 +18,10 @@ import * as readline from 'node:readline';
 import { z } from 'zod';
 import { BinPickingSim, loadScenario } from '../sim';
 import { actionAt, actionMasks, type PolicyAction, type PolicyInputSpec, rotatedInputs } from './actions';
+import { quaternionFromYaw, quaternionFromZAxis } from '../geometry';
+import { type Header, type PushGraspAction, PushGraspActionConstants } from '../msg';
+import { executeAction } from '../nodes/sim/node';
+import { actionMessage } from './episode';
 import { type Heightmap, type HeightmapGrid, VPG_GRID } from './heightmap';
 import { observeSim } from './sim-observation';
 import { openSuctionSource, type SuctionSource } from './suction';
@@ -73,25 +77,18 @@ const requestSchema = z.discriminatedUnion('cmd', [
 ]);
 type Request = z.infer<typeof requestSchema>;
 
-function act(
-  sim: BinPickingSim,
-  primitive: 'grasp' | 'push',
-  at: { x: number; y: number; z: number },
-  angle: number,
-  pushLength: number,
-  approach = { x: 0, y: 0, z: -1 },
-): Record<string, unknown> {
-  const r =
-    primitive === 'grasp'
-      ? sim.suctionGrasp(at, approach)
-      : sim.push(at, { x: Math.cos(angle), y: Math.sin(angle), z: 0 }, pushLength);
+/** Executes through sim_node's own executor, as the evaluator and the closed loop do. */
+function act(sim: BinPickingSim, a: PushGraspAction): Record<string, unknown> {
+  const r = executeAction(sim, a);
   return {
     success: r.success,
-    outcome: 'outcome' in r ? r.outcome : r.sceneChanged ? 'pushed' : 'pushed, no change',
+    outcome: r.outcome,
     scene_changed: r.sceneChanged,
     objects_remaining: sim.objectsRemaining,
   };
 }
+
+const WORLD: Header = { stamp: { sec: 0, nanosec: 0 }, frame_id: 'world' };
 
 const worldAction = (a: PolicyAction) => ({
   primitive: a.primitive,
@@ -153,7 +150,20 @@ export class SimSession {
       };
     }
     if (req.cmd === 'act') {
-      return act(sim, req.primitive, { x: req.x, y: req.y, z: req.z }, req.angle, req.push_length);
+      const grasp = req.primitive === 'grasp';
+      return act(sim, {
+        header: WORLD,
+        type: grasp ? PushGraspActionConstants.GRASP : PushGraspActionConstants.PUSH,
+        pose: {
+          position: { x: req.x, y: req.y, z: req.z },
+          orientation: grasp ? quaternionFromZAxis({ x: 0, y: 0, z: -1 }) : quaternionFromYaw(req.angle),
+        },
+        push_length: grasp ? 0 : req.push_length,
+        q_value: 0,
+        u: 0,
+        v: 0,
+        angle: req.angle,
+      });
     }
     if (req.cmd === 'act_pixel') {
       const last = this.last;
@@ -162,10 +172,7 @@ export class SimSession {
       const a = actionAt(req.primitive, req.rotation, req.i, req.j, last.hm, last.spec, last.grid);
       if (!a)
         throw new Error(`pixel (${req.i}, ${req.j}) of rotation ${req.rotation} is outside the heightmap`);
-      return {
-        ...act(sim, a.primitive, a.position, a.angle, last.pushLength, a.approach),
-        action: worldAction(a),
-      };
+      return { ...act(sim, actionMessage(a, WORLD, last.pushLength)), action: worldAction(a) };
     }
     return {};
   }
