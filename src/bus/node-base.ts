@@ -44,11 +44,7 @@ export abstract class NodeBase {
   declareParameters<S extends ParameterSpecs>(specs: S): ParameterValues<S> {
     const out: Record<string, ParameterValue> = {};
     for (const [name, spec] of Object.entries(specs)) out[name] = this.declareParameter(name, spec);
-    for (const u of this.params.unusedOverrides()) {
-      if (u.source !== 'command line (-p)' && u.name !== 'use_sim_time') {
-        this.logger.warn(`parameter '${u.name}' from ${u.source} is not a parameter of this node; ignored`);
-      }
-    }
+    for (const warning of this.params.unusedOverrideWarnings()) this.logger.warn(warning);
     return out as ParameterValues<S>;
   }
 

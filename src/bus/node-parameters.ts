@@ -65,11 +65,21 @@ export class NodeParameters {
     return [...this.specs.keys()].sort();
   }
 
-  /** Overrides no declared parameter used: usually a typo in a params file. */
+  /** Overrides no declared parameter used: usually a typo in a params file or a `-p` argument. */
   unusedOverrides(): { name: string; source: string }[] {
     return [...this.overrides]
       .filter(([name]) => !this.specs.has(name))
       .map(([name, o]) => ({ name, source: o.source }));
+  }
+
+  /**
+   * One WARN line per unused override, whatever its source (params file, `-p`, launch), naming the
+   * source. use_sim_time is every node's parameter in ROS 2, so it is never reported.
+   */
+  unusedOverrideWarnings(): string[] {
+    return this.unusedOverrides()
+      .filter((u) => u.name !== 'use_sim_time')
+      .map((u) => `parameter '${u.name}' from ${u.source} is not a parameter of this node; ignored`);
   }
 
   addOnSetCallback(cb: OnSetParametersCallback): void {

@@ -10,6 +10,9 @@ const LEVEL: Record<DiagnosticLevel, number> = {
   stale: DiagnosticStatusConstants.STALE,
 };
 
+/** The value key that names a status's fault; a change of it is republished at once. */
+export const FAULT_CODE = 'fault code';
+
 export interface DiagnosticEntry {
   readonly level: DiagnosticLevel;
   readonly message: string;
@@ -18,7 +21,7 @@ export interface DiagnosticEntry {
 
 /**
  * diagnostic_updater's job in a few lines: named tasks report their latest state, and the node
- * publishes them together on /diagnostics at a fixed period (and at once on a level change).
+ * publishes them together on /diagnostics at a fixed period (and at once when a status changes kind).
  */
 export class Diagnostics {
   private readonly entries = new Map<string, DiagnosticEntry>();
@@ -35,14 +38,15 @@ export class Diagnostics {
   }
 
   /**
-   * Records a task's state; publishes immediately when its level changed, or when a WARN/ERROR changes
-   * its message (each distinct fault reaches /diagnostics, not only the last one of a period).
+   * Records a task's state; publishes immediately only when its level or its 'fault code' value
+   * changed, so each distinct fault reaches /diagnostics but a message carrying a live number (a
+   * percentage, a rate) waits for the period instead of flooding the topic.
    */
   report(task: string, entry: DiagnosticEntry): void {
     const previous = this.entries.get(task);
     this.entries.set(task, entry);
-    const newFault = entry.level !== 'ok' && previous?.message !== entry.message;
-    if (previous?.level !== entry.level || newFault) this.publish();
+    const code = (e: DiagnosticEntry | undefined) => e?.values[FAULT_CODE];
+    if (previous?.level !== entry.level || code(previous) !== code(entry)) this.publish();
   }
 
   entry(task: string): DiagnosticEntry | undefined {
