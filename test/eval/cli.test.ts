@@ -1,9 +1,12 @@
 // `grasp-perception eval perception|segmentation` on a small simulator dataset with the shipped models.
+// Every accuracy is checked against its trivial baseline, computed here from the dataset's ground truth:
+// the majority class (pixel accuracy, mIoU), an all-zero heatmap (suction MSE), constant "not occluded"
+// (occlusion accuracy) and a random detector (AP: near 0 at IoU 0.50:0.95).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runMain } from '../cli/run-main';
-import { writeDataset } from '../../src/dataset';
+import { loadScene, openDataset, writeDataset } from '../../src/dataset';
 import { PACKAGE_ROOT } from '../../src/msg';
 
 jest.setTimeout(120_000);
@@ -11,22 +14,59 @@ jest.setTimeout(120_000);
 const MODELS = path.join(PACKAGE_ROOT, 'models');
 let data = '';
 let wrongSize = '';
+let noTest = '';
 
 beforeAll(async () => {
   data = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-eval-'));
-  await writeDataset({ out: data, scenes: 4, seed: 11, width: 160, height: 128, split: [50, 0, 50] });
+  // Cluttered scenes (12-15 objects), so that some objects are occluded and every class appears.
+  await writeDataset({
+    out: data,
+    scenes: 8,
+    seed: 11,
+    width: 160,
+    height: 128,
+    split: [25, 0, 75],
+    objects: [12, 15],
+  });
   wrongSize = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-eval-'));
   await writeDataset({ out: wrongSize, scenes: 1, seed: 11, width: 64, height: 48, split: [0, 0, 100] });
+  noTest = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-eval-'));
+  await writeDataset({ out: noTest, scenes: 2, seed: 12, width: 160, height: 128, split: [50, 50, 0] });
 });
 afterAll(() => {
-  for (const d of [data, wrongSize]) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of [data, wrongSize, noTest]) fs.rmSync(d, { recursive: true, force: true });
 });
 
 const cli = runMain;
 
-const fraction = expect.any(Number);
+function expectFinite(m: Record<string, unknown>, keys: string[]): void {
+  for (const k of keys) {
+    expect([k, typeof m[k]]).toEqual([k, 'number']);
+    expect([k, Number.isFinite(m[k])]).toEqual([k, true]);
+  }
+}
 
-test('eval perception prints one JSON object with every metric', async () => {
+/** Trivial baselines of the test split, from its ground truth alone. */
+function baselines(dir: string): { majorityShare: number; majorityMiou: number; zeroSuctionMse: number } {
+  const ds = openDataset(dir);
+  const counts = new Map<number, number>();
+  let pixels = 0;
+  let zeroMse = 0;
+  for (const image of ds.splits.test.images) {
+    const scene = loadScene(ds, image, []);
+    for (const c of scene.semantic) counts.set(c, (counts.get(c) ?? 0) + 1);
+    pixels += scene.semantic.length;
+    let s = 0;
+    for (const v of scene.suction) s += v * v;
+    zeroMse += s / scene.suction.length / ds.splits.test.images.length;
+  }
+  const majority = Math.max(...counts.values()) / pixels;
+  // Labelling every pixel with the majority class: IoU = its share for that class, 0 for the others
+  // present in the ground truth.
+  return { majorityShare: majority, majorityMiou: majority / counts.size, zeroSuctionMse: zeroMse };
+}
+
+test('eval perception prints one JSON object with every metric, each above its trivial baseline', async () => {
   const r = await cli([
     'eval',
     'perception',
@@ -39,29 +79,36 @@ test('eval perception prints one JSON object with every metric', async () => {
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
   const m = JSON.parse(r.out) as Record<string, number | string>;
-  expect(m).toMatchObject({
-    images: 2,
-    split: 'test',
-    amodal_bbox_ap: fraction,
-    visible_mask_ap: fraction,
-    amodal_mask_ap: fraction,
-    occlusion_accuracy: fraction,
-    com_ap: fraction,
-    suction_mse: fraction,
-    params: fraction,
-    gflops: fraction,
-    latency_ms_p50: fraction,
-    latency_ms_p90: fraction,
-  });
-  for (const k of ['amodal_bbox_ap', 'visible_mask_ap', 'amodal_mask_ap', 'com_ap', 'suction_mse']) {
+  expect(m).toMatchObject({ images: 6, split: 'test' });
+  const aps = ['amodal_bbox_ap', 'visible_mask_ap', 'amodal_mask_ap', 'com_ap'];
+  expectFinite(m, [
+    ...aps,
+    'occlusion_accuracy',
+    'occlusion_baseline',
+    'suction_mse',
+    'params',
+    'gflops',
+    'latency_ms_p50',
+    'latency_ms_p90',
+  ]);
+  for (const k of [...aps, 'occlusion_accuracy', 'occlusion_baseline', 'suction_mse']) {
     expect(m[k]).toBeGreaterThanOrEqual(0);
     expect(m[k]).toBeLessThanOrEqual(1);
   }
-  // A trained model finds objects: far above a random detector's near-zero AP.
+  // A random detector's AP over IoU 0.50:0.95 is near 0; a trained model finds objects and their centres.
   expect(m.amodal_bbox_ap).toBeGreaterThan(0.2);
+  expect(m.visible_mask_ap).toBeGreaterThan(0.2);
+  expect(m.amodal_mask_ap).toBeGreaterThan(0.2);
+  expect(m.com_ap).toBeGreaterThan(0.4);
+  // Constant "not occluded" over the same matched objects (most objects are not occluded).
+  expect(m.occlusion_baseline).toBeGreaterThan(0.5);
+  expect(m.occlusion_baseline).toBeLessThan(0.97);
+  expect(m.occlusion_accuracy).toBeGreaterThanOrEqual(Number(m.occlusion_baseline) + 0.02);
+  // An all-zero suction heatmap.
+  expect(m.suction_mse).toBeLessThan(0.5 * baselines(data).zeroSuctionMse);
 });
 
-test('eval segmentation prints miou, pixel accuracy, params, size and latency', async () => {
+test('eval segmentation: pixel accuracy and mIoU well above labelling everything with the majority class', async () => {
   const r = await cli([
     'eval',
     'segmentation',
@@ -73,14 +120,55 @@ test('eval segmentation prints miou, pixel accuracy, params, size and latency', 
   ]);
   expect(r.code).toBe(0);
   const m = JSON.parse(r.out) as Record<string, number>;
-  expect(m).toMatchObject({
-    miou: fraction,
-    pixel_accuracy: fraction,
-    params: fraction,
-    size_bytes: fraction,
-    latency_ms_p50: fraction,
-  });
-  expect(m.pixel_accuracy).toBeGreaterThan(0.5);
+  expectFinite(m, ['miou', 'pixel_accuracy', 'params', 'size_bytes', 'latency_ms_p50', 'latency_ms_p90']);
+  const b = baselines(data);
+  // The majority class is "bin" (about half the pixels), then the background.
+  expect(b.majorityShare).toBeGreaterThan(0.4);
+  expect(b.majorityShare).toBeLessThan(0.7);
+  expect(m.pixel_accuracy).toBeLessThanOrEqual(1);
+  expect(m.pixel_accuracy).toBeGreaterThan(b.majorityShare + 0.2);
+  expect(m.miou).toBeLessThanOrEqual(1);
+  expect(m.miou).toBeGreaterThan(b.majorityMiou + 0.2);
+});
+
+test('a dataset without a test split is refused unless --split all, which says training scenes are included', async () => {
+  const model = path.join(MODELS, 'attendseg.json');
+  const refused = await cli(['eval', 'segmentation', '--model', model, '--data', noTest, '--json']);
+  expect(refused.code).toBe(1);
+  expect(refused.out).toBe('');
+  expect(refused.err.trim().split('\n')).toHaveLength(1);
+  expect(refused.err).toMatch(
+    /^grasp-perception: .*: no test split \(2 scenes: 1 train, 1 val\); .*--split all/,
+  );
+  const all = await cli([
+    'eval',
+    'segmentation',
+    '--model',
+    model,
+    '--data',
+    noTest,
+    '--split',
+    'all',
+    '--json',
+  ]);
+  expect(all.code).toBe(0);
+  const m = JSON.parse(all.out) as Record<string, unknown>;
+  expect(m).toMatchObject({ split: 'all', images: 2 });
+  expect(m.split_note).toMatch(/training scenes included/);
+  expect(all.err).toMatch(/training scenes included/);
+  // With a test split, --split all still means every scene.
+  const every = await cli([
+    'eval',
+    'segmentation',
+    '--model',
+    model,
+    '--data',
+    data,
+    '--split',
+    'all',
+    '--json',
+  ]);
+  expect(JSON.parse(every.out)).toMatchObject({ split: 'all', images: 8 });
 });
 
 test('wrong task, wrong size and a missing manifest are one readable line each, exit 1', async () => {
