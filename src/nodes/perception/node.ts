@@ -29,6 +29,7 @@ import {
   rgbdInputOptions,
   reportRgbdFault,
 } from '../rgbd-input';
+import { MAX_SERVICE_TIMEOUT_SEC, serviceTimeout } from '../service-timeout';
 import { LatestFrameWorker } from './latest-frame';
 
 export const PERCEPTION_PARAMETERS = {
@@ -252,18 +253,19 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     onFault,
   );
   node.createService('grasp_perception/srv/DetectGrasps', '~/detect', (req) => {
-    const timeout = req.timeout > 0 ? req.timeout : p.detect_timeout;
+    const timeout = serviceTimeout(req.timeout, p.detect_timeout);
+    const within = `${timeout.seconds} s${timeout.clamped ? ` (request ${req.timeout} s, clamped to ${MAX_SERVICE_TIMEOUT_SEC} s)` : ''}`;
     return new Promise<DetectGraspsResponse>((resolve) => {
       const timer = setTimeout(() => {
         const i = waiting.indexOf(done);
         if (i >= 0) waiting.splice(i, 1);
         resolve({
           success: false,
-          message: `no synchronised RGB-D frame was processed within ${timeout} s (check the camera topics and /diagnostics)`,
+          message: `no synchronised RGB-D frame was processed within ${within} (check the camera topics and /diagnostics)`,
           grasps: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, grasps: [] },
           instances: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, instances: [] },
         });
-      }, timeout * 1000);
+      }, timeout.ms);
       const done = (r: DetectGraspsResponse): void => {
         clearTimeout(timer);
         resolve(r);

@@ -16,6 +16,7 @@ import { Diagnostics } from '../diagnostics';
 import { modelParameters, openNodeModel } from '../model-loader';
 import { LatestFrameWorker } from '../perception/latest-frame';
 import { type RunningNode } from '../registry';
+import { MAX_SERVICE_TIMEOUT_SEC, serviceTimeout } from '../service-timeout';
 import {
   RGBD_INPUT_PARAMETERS,
   type RgbdFault,
@@ -254,7 +255,8 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     onFault,
   );
   node.createService('grasp_perception/srv/DecideAction', '~/decide', (req) => {
-    const timeout = req.timeout > 0 ? req.timeout : p.decide_timeout;
+    const timeout = serviceTimeout(req.timeout, p.decide_timeout);
+    const within = `${timeout.seconds} s${timeout.clamped ? ` (request ${req.timeout} s, clamped to ${MAX_SERVICE_TIMEOUT_SEC} s)` : ''}`;
     return new Promise<DecideActionResponse>((resolve) => {
       const entry: Pending = {
         notBefore: timeToNanos(node.clock.now()),
@@ -268,10 +270,10 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
         if (i >= 0) pending.splice(i, 1);
         resolve({
           success: false,
-          message: `no fresh synchronised RGB-D frame${wantsSuction ? ' with its ~/suction_heatmap' : ''} within ${timeout} s (check the camera topics and /diagnostics)`,
+          message: `no fresh synchronised RGB-D frame${wantsSuction ? ' with its ~/suction_heatmap' : ''} within ${within} (check the camera topics and /diagnostics)`,
           action: NO_ACTION,
         });
-      }, timeout * 1000);
+      }, timeout.ms);
       pending.push(entry);
     });
   });
