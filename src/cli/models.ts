@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { loadManifest } from '../models/manifest';
 import { benchPolicies, policyManifests, policyTable, writePolicySection } from '../policy/results';
 import { PACKAGE_ROOT } from '../msg';
+import { ALL_SPLIT_NOTE, type EvaluationSplit } from '../dataset';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
@@ -35,6 +36,14 @@ function progress(label: string): { update: (done: number, total: number) => voi
   };
 }
 
+const splitOption = () =>
+  new Option(
+    '--split <split>',
+    'test: the held-out split (refused when the dataset has none); all: every scene, training scenes included',
+  )
+    .choices(['test', 'all'])
+    .default('test');
+
 function metricsText(metrics: Record<string, unknown>): string {
   return Object.entries(metrics)
     .map(([k, v]) => `${k}: ${typeof v === 'number' ? +v.toFixed(4) : JSON.stringify(v)}`)
@@ -44,7 +53,7 @@ function metricsText(metrics: Record<string, unknown>): string {
 export function registerModelCommands(program: Command, io: Io, integer: IntegerOption): void {
   const evalCmd = program
     .command('eval')
-    .description('evaluate a model on a dataset (its test split, or all of it)');
+    .description('evaluate a model on a dataset (its test split, or all of it with --split all)');
   for (const task of ['perception', 'segmentation'] as const) {
     evalCmd
       .command(task)
@@ -54,25 +63,37 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       .option('--json', 'print one JSON object', false)
       .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
       .option('--limit <n>', 'evaluate the first N scenes only', integer('--limit', 1, 1_000_000))
-      .action(async (o: { model: string; data: string; json: boolean; threads: number; limit?: number }) => {
-        const bar = progress(`eval ${task}`);
-        const run = task === 'perception' ? evaluatePerception : evaluateSegmentation;
-        try {
-          const metrics = await run(o.model, o.data, {
-            threads: o.threads,
-            limit: o.limit,
-            onProgress: bar.update,
-          });
-          bar.stop();
-          io.out(
-            o.json
-              ? `${JSON.stringify(metrics)}\n`
-              : `${metricsText(metrics as unknown as Record<string, unknown>)}\n`,
-          );
-        } finally {
-          bar.stop();
-        }
-      });
+      .addOption(splitOption())
+      .action(
+        async (o: {
+          model: string;
+          data: string;
+          json: boolean;
+          threads: number;
+          limit?: number;
+          split: EvaluationSplit;
+        }) => {
+          const bar = progress(`eval ${task}`);
+          const run = task === 'perception' ? evaluatePerception : evaluateSegmentation;
+          try {
+            const metrics = await run(o.model, o.data, {
+              threads: o.threads,
+              limit: o.limit,
+              split: o.split,
+              onProgress: bar.update,
+            });
+            bar.stop();
+            if (metrics.split === 'all') io.err(`eval ${task}: ${o.data}: ${ALL_SPLIT_NOTE}\n`);
+            io.out(
+              o.json
+                ? `${JSON.stringify(metrics)}\n`
+                : `${metricsText(metrics as unknown as Record<string, unknown>)}\n`,
+            );
+          } finally {
+            bar.stop();
+          }
+        },
+      );
   }
 
   evalCmd
@@ -241,6 +262,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     .option('--data <dir>', 'dataset directory (held-out test split); not needed with --policy')
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
     .option('--limit <n>', 'evaluate the first N scenes only', integer('--limit', 1, 1_000_000))
+    .addOption(splitOption())
     .option('--policy', 'the policy table: latency measured now, task metrics from the manifests', false)
     .option(
       '--full <manifest>',
@@ -254,6 +276,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         data?: string;
         threads: number;
         limit?: number;
+        split: EvaluationSplit;
         policy: boolean;
         full: string;
         runs: number;
@@ -274,6 +297,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
           data: o.data,
           onModel: (name) => io.err(`results: evaluating ${name}\n`),
         });
+        if (o.split === 'all') io.err(`results: ${o.data}: ${ALL_SPLIT_NOTE}\n`);
         io.out(
           `${JSON.stringify({ file: r.file, perception: r.perception, segmentation: r.segmentation })}\n`,
         );

@@ -55,18 +55,42 @@ export function openDataset(dir: string): Dataset {
   return { dir, manifest, splits };
 }
 
-/** The test split, or every scene when the dataset has no test split (evaluation's rule). */
-export function evaluationImages(ds: Dataset): {
-  split: SplitName | 'all';
+/** What evaluation runs on: the held-out test split, or (asked for explicitly) every scene. */
+export type EvaluationSplit = 'test' | 'all';
+
+/** Says, in an evaluation's output, that an `all` score is not a held-out one. */
+export const ALL_SPLIT_NOTE = 'every scene evaluated, training scenes included: not a held-out score';
+
+/**
+ * The test split, or every scene with `split: 'all'`. A dataset without a test split is refused rather
+ * than silently scored on the scenes a model was trained on.
+ */
+export function evaluationImages(
+  ds: Dataset,
+  split: EvaluationSplit = 'test',
+): {
+  split: EvaluationSplit;
   images: ImageRecord[];
   annotations: Annotation[];
 } {
-  if (ds.splits.test.images.length > 0) return { split: 'test', ...ds.splits.test };
-  return {
-    split: 'all',
-    images: SPLITS.flatMap((s) => ds.splits[s].images),
-    annotations: SPLITS.flatMap((s) => ds.splits[s].annotations),
-  };
+  if (split === 'all') {
+    return {
+      split: 'all',
+      images: SPLITS.flatMap((s) => ds.splits[s].images),
+      annotations: SPLITS.flatMap((s) => ds.splits[s].annotations),
+    };
+  }
+  if (ds.splits.test.images.length === 0) {
+    const counts = SPLITS.filter((s) => ds.splits[s].images.length > 0)
+      .map((s) => `${String(ds.splits[s].images.length)} ${s}`)
+      .join(', ');
+    const total = SPLITS.reduce((n, s) => n + ds.splits[s].images.length, 0);
+    throw new DatasetFormatError(
+      ds.dir,
+      `no test split (${String(total)} scenes: ${counts || 'none'}); evaluate on every scene, training scenes included, with --split all`,
+    );
+  }
+  return { split: 'test', ...ds.splits.test };
 }
 
 export interface LoadedScene {

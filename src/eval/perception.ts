@@ -24,6 +24,8 @@ export interface PerceptionMetrics extends EvaluatedModel, ModelCost {
   visible_mask_ap: number;
   amodal_mask_ap: number;
   occlusion_accuracy: number;
+  /** Occlusion accuracy of the trivial answer "not occluded" on the same matched objects. */
+  occlusion_baseline: number;
   com_ap: number;
   suction_mse: number;
 }
@@ -148,20 +150,22 @@ export async function evaluatePerception(
   };
   const ap = (key: 'box' | 'visible' | 'amodal') =>
     averagePrecision(instanceImages, { ...common, similarity: (d, g) => d[key][g.index] });
-  const occ = occlusionAccuracy(instanceImages, {
-    score: (d) => d.score,
-    ignore: (g) => g.ignore,
-    similarity: (d, g) => d.box[g.index],
+  const occlusionOptions = {
+    score: (d: Det) => d.score,
+    ignore: (g: Truth) => g.ignore,
+    similarity: (d: Det, g: Truth) => d.box[g.index],
     threshold: 0.5,
-    predicted: (d) => d.occluded,
-    truth: (g) => g.occluded,
-  });
+    truth: (g: Truth) => g.occluded,
+  };
+  const occ = occlusionAccuracy(instanceImages, { ...occlusionOptions, predicted: (d) => d.occluded });
+  const notOccluded = occlusionAccuracy(instanceImages, { ...occlusionOptions, predicted: () => false });
   return {
     ...evaluatedModel(run),
     amodal_bbox_ap: ap('box'),
     visible_mask_ap: ap('visible'),
     amodal_mask_ap: ap('amodal'),
     occlusion_accuracy: occ.accuracy,
+    occlusion_baseline: notOccluded.accuracy,
     com_ap: averagePrecision(comImages, { ...common, similarity: (d, g) => d.sim[g.index] }),
     suction_mse: mses.reduce((a, b) => a + b, 0) / Math.max(1, mses.length),
     ...modelCost(run),

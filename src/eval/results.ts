@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { type EvaluationSplit } from '../dataset';
 import { loadManifest } from '../models/manifest';
 import { readPolicySection } from '../policy/results';
 import { evaluatePerception, type PerceptionMetrics } from './perception';
@@ -23,12 +24,19 @@ export interface ResultsOptions {
   data: string;
   threads?: number;
   limit?: number;
+  split?: EvaluationSplit;
   onModel?: (name: string) => void;
 }
 
 const pct = (v: number) => (Number.isNaN(v) ? 'n/a' : (100 * v).toFixed(1));
 const ms = (v: number) => v.toFixed(2);
 const mb = (b: number) => (b / 1e6).toFixed(2);
+
+function splitLine(split: EvaluationSplit | undefined): string {
+  return split === 'all'
+    ? 'Split: all scenes, training scenes included (`--split all`): these are not held-out scores.'
+    : 'Held-out split: test.';
+}
 
 function updateManifestMetrics(file: string, metrics: object): void {
   const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -45,31 +53,33 @@ export async function writeResults(
   o: ResultsOptions,
 ): Promise<{ file: string; perception: PerceptionMetrics[]; segmentation: SegmentationMetrics[] }> {
   const manifest = (name: string) => path.join(o.models, `${name}.json`);
+  const evalOptions = { threads: o.threads, limit: o.limit, split: o.split };
   const perception: PerceptionMetrics[] = [];
   for (const name of PERCEPTION_MODELS.filter((n) => fs.existsSync(manifest(n)))) {
     o.onModel?.(name);
-    perception.push(await evaluatePerception(manifest(name), o.data, { threads: o.threads, limit: o.limit }));
+    perception.push(await evaluatePerception(manifest(name), o.data, evalOptions));
   }
   const segmentation: SegmentationMetrics[] = [];
   for (const name of SEGMENTATION_MODELS.filter((n) => fs.existsSync(manifest(n)))) {
     o.onModel?.(name);
-    segmentation.push(
-      await evaluateSegmentation(manifest(name), o.data, { threads: o.threads, limit: o.limit }),
-    );
+    segmentation.push(await evaluateSegmentation(manifest(name), o.data, evalOptions));
   }
   const measured = new Date().toISOString().slice(0, 10);
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const machine = `${cpu}, ${String(os.cpus().length)} cores`;
   for (const r of [...perception, ...segmentation]) {
-    updateManifestMetrics(manifest(r.model), { ...r, data: o.data, measured });
+    updateManifestMetrics(manifest(r.model), { ...r, data: o.data, measured, machine });
   }
   const mobile = perception.find((r) => r.model === 'mobilenet_graspnext');
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines: string[] = [
     '# Results',
     '',
     `Regenerate with \`grasp-perception results --models models --data DIR\` (DIR from the pipeline: see`,
-    'docs/models.md). Every number below was measured in one run of that command; latency is onnxruntime-node',
-    `inference (batch 1, ${String(o.threads ?? 2)} intra-op threads, CPU execution provider) on ${cpu}, ${String(os.cpus().length)} cores.`,
-    `Held-out split: ${perception[0]?.split ?? segmentation[0]?.split ?? '?'} (${String(perception[0]?.images ?? segmentation[0]?.images ?? 0)} scenes). APs are COCO-style over IoU 0.50:0.95, class-agnostic, in %.`,
+    `docs/models.md). The perception, segmentation and int8 tables below were measured in one run of that command on ${measured}`,
+    `(${String(perception[0]?.images ?? segmentation[0]?.images ?? 0)} scenes of ${o.data}); latency is onnxruntime-node inference (batch 1, ${String(o.threads ?? 2)} intra-op threads,`,
+    `CPU execution provider) on ${machine}. The policy section, if any, comes from a separate`,
+    '`grasp-perception results --policy` run and names its own CPU; this command keeps it as it is.',
+    `${splitLine(perception[0]?.split ?? segmentation[0]?.split)} APs are COCO-style over IoU 0.50:0.95, class-agnostic, in %.`,
     '',
     '## Table 1: multi-task grasp perception',
     '',

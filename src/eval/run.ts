@@ -1,6 +1,14 @@
 // The loop both evaluations share: open the model and the dataset, check they fit, then run every
 // held-out scene through the nodes' preprocess stage and the model, timing inference.
-import { type Annotation, evaluationImages, type LoadedScene, loadScene, openDataset } from '../dataset';
+import {
+  ALL_SPLIT_NOTE,
+  type Annotation,
+  evaluationImages,
+  type EvaluationSplit,
+  type LoadedScene,
+  loadScene,
+  openDataset,
+} from '../dataset';
 import { type ModelManifest } from '../models/manifest';
 import { openModel } from '../models/session';
 import { modelInput, rgbImage } from '../perception/preprocess';
@@ -11,6 +19,8 @@ export interface EvalOptions {
   threads?: number;
   /** Evaluate the first N evaluation scenes only. */
   limit?: number;
+  /** The test split (default; refused when the dataset has none) or every scene. */
+  split?: EvaluationSplit;
   /** Called after each scene (progress bars). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -19,7 +29,7 @@ export interface EvalRun {
   manifest: ModelManifest;
   provider: string;
   threads: number;
-  split: string;
+  split: EvaluationSplit;
   images: number;
   /** Inference time per scene, milliseconds. */
   latencies: number[];
@@ -46,7 +56,7 @@ export async function runEvaluation(
         `${dataDir} is ${ds.manifest.width}x${ds.manifest.height}, ${m.name} takes ${width}x${height}; write the dataset at the model's input size`,
       );
     }
-    const evalSet = evaluationImages(ds);
+    const evalSet = evaluationImages(ds, options.split);
     const images = evalSet.images.slice(0, options.limit ?? evalSet.images.length);
     const byImage = new Map<number, Annotation[]>();
     for (const a of task === 'perception' ? evalSet.annotations : []) {
@@ -85,7 +95,9 @@ export interface EvaluatedModel {
   model: string;
   precision: string;
   images: number;
-  split: string;
+  split: EvaluationSplit;
+  /** Present when the split is `all`: the score includes training scenes. */
+  split_note?: string;
 }
 
 /** Size, compute and measured latency: the fields every evaluation reports last. */
@@ -105,6 +117,7 @@ export function evaluatedModel(run: EvalRun): EvaluatedModel {
     precision: run.manifest.precision,
     images: run.images,
     split: run.split,
+    ...(run.split === 'all' ? { split_note: ALL_SPLIT_NOTE } : {}),
   };
 }
 
