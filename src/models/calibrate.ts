@@ -1,10 +1,10 @@
 // Activation ranges for static int8 quantization, measured in the runtime that will run the model
-// (training/quantize.py has no Python onnxruntime here). Inputs come from the training split (a policy:
-// training-seeded simulator scenes) through the same preprocess stage the nodes use, so the ranges
-// match deployment.
+// (training/quantize.py has no Python onnxruntime here). Inputs come from the training split only (a
+// policy: training-seeded simulator scenes), never the test split, which would leak evaluation scenes into
+// the int8 model; they pass through the same preprocess stage the nodes use, so the ranges match deployment.
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { loadScene, openDataset } from '../dataset';
+import { loadScene, openDataset, SPLITS } from '../dataset';
 import { modelInput, rgbImage } from '../perception/preprocess';
 import { policyCalibrationInputs } from '../policy/calibration';
 import { loadManifest, type ModelManifest } from './manifest';
@@ -30,9 +30,17 @@ async function* calibrationInputs(o: CalibrationOptions, m: ModelManifest): Asyn
   }
   if (!o.data) throw new Error(`${o.manifest}: a ${m.task} model calibrates on a dataset (--data)`);
   const ds = openDataset(o.data);
-  const split = ds.splits.train.images.length > 0 ? ds.splits.train : ds.splits.test;
+  const split = ds.splits.train;
+  if (split.images.length === 0) {
+    const counts = SPLITS.filter((s) => ds.splits[s].images.length > 0)
+      .map((s) => `${String(ds.splits[s].images.length)} ${s}`)
+      .join(', ');
+    const total = SPLITS.reduce((k, s) => k + ds.splits[s].images.length, 0);
+    throw new Error(
+      `${o.data}: no training split to calibrate on (${String(total)} scenes: ${counts || 'none'}); calibration never reads the test split`,
+    );
+  }
   const n = Math.min(o.images, split.images.length);
-  if (n === 0) throw new Error(`${o.data}: no scenes to calibrate on`);
   const [, , height, width] = m.input.shape;
   for (let i = 0; i < n; i++) {
     const image = split.images[Math.floor((i * split.images.length) / n)];
