@@ -29,6 +29,45 @@ const arrayLength = (a: unknown): number | undefined =>
     : undefined;
 
 /**
+ * Focal lengths a real camera can have, as multiples of the sensor width: from a 180° fisheye
+ * (about 0.3) to a long telephoto lens; outside is a unit or driver mistake, not a lens.
+ */
+export const FOCAL_LENGTH_WIDTH_MULTIPLES = { min: 0.1, max: 20 } as const;
+
+/**
+ * Finite intrinsics can still be absurd (cx = 1e12, fx = 1e-12) and would put every back-projected
+ * point at an absurd place: the principal point must lie on the sensor and the focal lengths within
+ * FOCAL_LENGTH_WIDTH_MULTIPLES of its width (K is in full-sensor pixels, before ROI and binning).
+ */
+function checkIntrinsicsPlausible(
+  fx: number,
+  fy: number,
+  cx: number,
+  cy: number,
+  width: number,
+  height: number,
+): void {
+  if (cx < 0 || cx > width || cy < 0 || cy > height) {
+    cameraFault(
+      'BAD_INTRINSICS',
+      `camera_info principal point (${cx}, ${cy}) lies outside the ${width}x${height} sensor`,
+    );
+  }
+  const { min, max } = FOCAL_LENGTH_WIDTH_MULTIPLES;
+  for (const [name, f] of [
+    ['fx', fx],
+    ['fy', fy],
+  ] as const) {
+    if (f < min * width || f > max * width) {
+      cameraFault(
+        'BAD_INTRINSICS',
+        `camera_info focal length ${name} = ${f} px is implausible for a ${width} px wide sensor (expected ${min * width}–${max * width} px)`,
+      );
+    }
+  }
+}
+
+/**
  * Validates a CameraInfo and reads its intrinsics from K, adjusted for binning and ROI the way
  * image_geometry does (so they describe the image actually published). When `image` is given,
  * its size must match. Every fault is a CameraInfoError with its own code.
@@ -82,6 +121,7 @@ export function cameraModelFromInfo(info: CameraInfo, image?: Pick<Image, 'width
   if (!isSize(info.width) || !isSize(info.height)) {
     cameraFault('ZERO_SIZE', `camera_info size ${info.width}x${info.height} is not a positive integer size`);
   }
+  checkIntrinsicsPlausible(fx, fy, cx, cy, info.width, info.height);
 
   // ROI (all zeros = full image) and binning (0 or 1 = none), as image_geometry applies them.
   const roi = info.roi ?? { x_offset: 0, y_offset: 0, width: 0, height: 0, do_rectify: false };

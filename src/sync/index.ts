@@ -1,2 +1,3 @@
 export * from './approximate-time';
 export * from './rgbd';
+export * from './stamp-guard';

@@ -18,9 +18,9 @@ describe('Diagnostics publishing rate', () => {
     const received: DiagnosticArray[] = [];
     bus
       .createNode('listener')
-      .createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', QOS_DEFAULT, (m) =>
-        received.push(m),
-      );
+      .createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', QOS_DEFAULT, (m) => {
+        received.push(m);
+      });
     // A period far longer than the test: every message seen here is an early republication.
     diagnostics = new Diagnostics(node, 'hw', 100);
     const warn = (code: string, percent: number) =>

@@ -8,15 +8,13 @@ import {
   RgbdInput,
   rgbdInputOptions,
   reportRgbdFault,
+  reportRgbdFrame,
 } from '../rgbd-input';
 
 export const CAMERA_CHECK_PARAMETERS = {
   ...RGBD_INPUT_PARAMETERS,
   diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
     range: { from: 0.1, to: 10 },
-  }),
-  min_valid_depth_fraction: param.double(0.5, 'WARN when fewer depth pixels than this are valid', {
-    range: { from: 0, to: 1 },
   }),
 };
 
@@ -62,26 +60,27 @@ export async function startCameraCheck(bus: Bus, options: CreateNodeOptions): Pr
     frames++;
     const facts = describeFrame(frame);
     const elapsed = (Date.now() - started) / 1000;
-    const low = facts.validDepthFraction < p.min_valid_depth_fraction;
-    diagnostics.report('rgbd input', {
-      level: low ? 'warn' : 'ok',
-      message: low
-        ? `only ${(facts.validDepthFraction * 100).toFixed(1)} % of depth pixels are valid`
-        : 'synchronised RGB-D frames decode and validate',
-      values: {
-        frames,
-        faults,
-        'frame rate (Hz)': (frames / Math.max(elapsed, 1e-3)).toFixed(2),
-        resolution: `${frame.camera.width}x${frame.camera.height}`,
-        'fx, fy, cx, cy': [frame.camera.fx, frame.camera.fy, frame.camera.cx, frame.camera.cy]
-          .map((v) => v.toFixed(1))
-          .join(', '),
-        'valid depth fraction': facts.validDepthFraction.toFixed(3),
-        'depth range (m)': `${facts.depthMin.toFixed(3)} – ${facts.depthMax.toFixed(3)}`,
-        'frame id': frame.header.frame_id,
-        ...input.counters(),
-      },
-    });
+    const values = {
+      frames,
+      faults,
+      'frame rate (Hz)': (frames / Math.max(elapsed, 1e-3)).toFixed(2),
+      resolution: `${frame.camera.width}x${frame.camera.height}`,
+      'fx, fy, cx, cy': [frame.camera.fx, frame.camera.fy, frame.camera.cx, frame.camera.cy]
+        .map((v) => v.toFixed(1))
+        .join(', '),
+      'valid depth fraction': facts.validDepthFraction.toFixed(3),
+      'depth range (m)': `${facts.depthMin.toFixed(3)} – ${facts.depthMax.toFixed(3)}`,
+      'frame id': frame.header.frame_id,
+      ...input.counters(),
+    };
+    if (frame.warnings.length > 0) faults++;
+    reportRgbdFrame(
+      node,
+      diagnostics,
+      frame,
+      { level: 'ok', message: 'synchronised RGB-D frames decode and validate', values },
+      { ...values, faults },
+    );
   };
 
   const onFault = (fault: RgbdFault): void => {

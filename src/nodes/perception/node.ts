@@ -17,7 +17,6 @@ import {
 } from '../../perception/pipeline';
 import { rotateVector, transformPose } from '../../geometry';
 import { TfListener } from '../../tf';
-import { describeFrame } from '../camera-check';
 import { Diagnostics } from '../diagnostics';
 import { modelParameters, openNodeModel } from '../model-loader';
 import { type RunningNode } from '../registry';
@@ -28,6 +27,7 @@ import {
   RgbdInput,
   rgbdInputOptions,
   reportRgbdFault,
+  reportRgbdFrame,
 } from '../rgbd-input';
 import { MAX_SERVICE_TIMEOUT_SEC, serviceTimeout } from '../service-timeout';
 import { LatestFrameWorker } from './latest-frame';
@@ -66,9 +66,6 @@ export const PERCEPTION_PARAMETERS = {
   }),
   publish_overlay: param.bool(true, 'Publish ~/overlay (rgb8: masks, boxes, occluded objects, grasps)'),
   publish_markers: param.bool(true, 'Publish ~/markers (RViz arrows and spheres)'),
-  min_valid_depth_fraction: param.double(0.5, 'WARN when fewer depth pixels than this are valid', {
-    range: { from: 0, to: 1 },
-  }),
   diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
     range: { from: 0.1, to: 10 },
   }),
@@ -233,20 +230,14 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     node,
     rgbdInputOptions(p),
     (frame) => {
-      const valid = describeFrame(frame).validDepthFraction;
-      if (valid < p.min_valid_depth_fraction) {
-        onFault({
-          stream: 'depth',
-          code: 'DEPTH_MOSTLY_INVALID',
-          message: `only ${(valid * 100).toFixed(1)} % of depth pixels are valid (NaN or 0); grasps need depth`,
-        });
-      } else {
-        diagnostics.report('rgbd input', {
-          level: 'ok',
-          message: 'synchronised RGB-D frames',
-          values: input.counters(),
-        });
-      }
+      if (frame.warnings.length > 0) faults++;
+      reportRgbdFrame(
+        node,
+        diagnostics,
+        frame,
+        { level: 'ok', message: 'synchronised RGB-D frames', values: input.counters() },
+        { 'input faults': faults, ...input.counters() },
+      );
       if (p.mode === 'triggered' && waiting.length === 0) skippedUntriggered++;
       else worker.push(frame);
     },
