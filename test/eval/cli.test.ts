@@ -1,6 +1,6 @@
 // `grasp-perception eval perception|segmentation` on a small simulator dataset with the shipped models.
 // Every accuracy is checked against its trivial baseline, computed here from the dataset's ground truth:
-// the majority class (pixel accuracy, mIoU), an all-zero heatmap (suction MSE), constant "not occluded"
+// the majority class and a segmenter that finds no object (pixel accuracy, mIoU), an all-zero heatmap (suction MSE), constant "not occluded"
 // (occlusion accuracy) and a random detector (AP: near 0 at IoU 0.50:0.95).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { runMain } from '../cli/run-main';
 import { loadScene, openDataset, writeDataset } from '../../src/dataset';
 import { PACKAGE_ROOT } from '../../src/msg';
+import { BACKGROUND_CLASS, BIN_CLASS } from '../../src/sim';
 
 jest.setTimeout(120_000);
 
@@ -47,7 +48,13 @@ function expectFinite(m: Record<string, unknown>, keys: string[]): void {
 }
 
 /** Trivial baselines of the test split, from its ground truth alone. */
-function baselines(dir: string): { majorityShare: number; majorityMiou: number; zeroSuctionMse: number } {
+function baselines(dir: string): {
+  majorityShare: number;
+  majorityMiou: number;
+  binAndBackgroundShare: number;
+  noObjectMiou: number;
+  zeroSuctionMse: number;
+} {
   const ds = openDataset(dir);
   const counts = new Map<number, number>();
   let pixels = 0;
@@ -63,7 +70,16 @@ function baselines(dir: string): { majorityShare: number; majorityMiou: number; 
   const majority = Math.max(...counts.values()) / pixels;
   // Labelling every pixel with the majority class: IoU = its share for that class, 0 for the others
   // present in the ground truth.
-  return { majorityShare: majority, majorityMiou: majority / counts.size, zeroSuctionMse: zeroMse };
+  // A segmenter that gets background and bin exactly right but no object pixel: at best IoU 1 for those
+  // two classes and 0 for every object class present.
+  const binAndBackground = ((counts.get(BACKGROUND_CLASS) ?? 0) + (counts.get(BIN_CLASS) ?? 0)) / pixels;
+  return {
+    majorityShare: majority,
+    majorityMiou: majority / counts.size,
+    binAndBackgroundShare: binAndBackground,
+    noObjectMiou: 2 / counts.size,
+    zeroSuctionMse: zeroMse,
+  };
 }
 
 test('eval perception prints one JSON object with every metric, each above its trivial baseline', async () => {
@@ -109,7 +125,7 @@ test('eval perception prints one JSON object with every metric, each above its t
   expect(m.suction_mse).toBeLessThan(0.5 * baselines(data).zeroSuctionMse);
 });
 
-test('eval segmentation: pixel accuracy and mIoU well above labelling everything with the majority class', async () => {
+test('eval segmentation: pixel accuracy and mIoU above the majority class and a segmenter that finds no object', async () => {
   const r = await cli([
     'eval',
     'segmentation',
@@ -130,6 +146,10 @@ test('eval segmentation: pixel accuracy and mIoU well above labelling everything
   expect(m.pixel_accuracy).toBeGreaterThan(b.majorityShare + 0.2);
   expect(m.miou).toBeLessThanOrEqual(1);
   expect(m.miou).toBeGreaterThan(b.majorityMiou + 0.2);
+  // Objects found, not only the bin and the background (0.879 vs 0.833, 0.384 vs 0.286 here).
+  expect(b.noObjectMiou).toBeCloseTo(2 / 7, 6); // every class appears in these scenes
+  expect(m.pixel_accuracy).toBeGreaterThan(b.binAndBackgroundShare + 0.02);
+  expect(m.miou).toBeGreaterThan(b.noObjectMiou + 0.05);
 });
 
 test('a dataset without a test split is refused unless --split all, which says training scenes are included', async () => {
