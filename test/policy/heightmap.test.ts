@@ -1,7 +1,41 @@
 import { poseToTransform, quaternionFromAxisAngle, vec3 } from '../../src/geometry';
 import { type CameraModel } from '../../src/image';
 import { computeHeightmap, gridSize, VPG_GRID } from '../../src/policy/heightmap';
-import { BinPickingSim } from '../../src/sim';
+import { BinPickingSim, type SceneObject } from '../../src/sim';
+import { quatToMat3 } from '../../src/sim/math';
+import { PrimitiveKind, shapeParts } from '../../src/sim/shapes';
+
+/**
+ * Ground truth: the highest point of an object above the bin floor (world z = 0), from its settled pose
+ * and its primitives (each with its axis along body z; no part is rotated relative to its body).
+ */
+function topHeight(o: SceneObject): number {
+  const r = quatToMat3(o.pose.orientation);
+  // World z of the body axes: row 2 of the rotation.
+  const [zx, zy, zz] = [r[6], r[7], r[8]];
+  let top = -Infinity;
+  for (const part of shapeParts(o.shape)) {
+    const c = o.pose.position.z + zx * part.offset.x + zy * part.offset.y + zz * part.offset.z;
+    const [a, b, h] = part.params;
+    const axial = Math.abs(zz);
+    const radial = Math.sqrt(Math.max(0, 1 - zz * zz));
+    const extent =
+      part.kind === PrimitiveKind.Box
+        ? Math.abs(zx) * a + Math.abs(zy) * b + axial * h
+        : part.kind === PrimitiveKind.Cylinder
+          ? axial * b + radial * a
+          : part.kind === PrimitiveKind.Sphere
+            ? a
+            : axial * b + a; // capsule: the segment's end plus the radius
+    top = Math.max(top, c + extent);
+  }
+  return top;
+}
+
+/** Whether the object's centre lies inside the square grid |x|, |y| < half. */
+function insideGrid(o: SceneObject, half: number): boolean {
+  return Math.abs(o.pose.position.x) < half && Math.abs(o.pose.position.y) < half;
+}
 
 const camera: CameraModel = {
   width: 160,
@@ -52,9 +86,10 @@ test('inputs of different sizes are one clear error', () => {
   );
 });
 
-test('a simulator frame: the heightmap top matches the tallest object and stays under the bin rim', async () => {
+test('a simulator frame: the heightmap top is the ground-truth top of the tallest object, within 2 mm', async () => {
   const sim = await BinPickingSim.random({ count: 6, seed: 2 }, { camera: { width: 320, height: 240 } });
   const f = sim.frame({ realism: false });
+  const objects = sim.scene.objects;
   sim.dispose();
   const model: CameraModel = {
     ...f.intrinsics,
@@ -68,8 +103,13 @@ test('a simulator frame: the heightmap top matches the tallest object and stays 
   });
   let max = 0;
   for (const h of hm.heights) max = Math.max(max, h);
-  expect(max).toBeGreaterThan(0.01);
-  expect(max).toBeLessThan(0.3);
+  console.log(
+    max,
+    objects.map((o) => [o.shape.kind, topHeight(o), o.pose.position]),
+  );
+  const tallest = Math.max(...objects.filter((o) => insideGrid(o, 0.15)).map(topHeight));
+  expect(tallest).toBeGreaterThan(0.02);
+  expect(Math.abs(max - tallest)).toBeLessThan(0.002);
   const observed = hm.observed.reduce((a, b) => a + b, 0);
   expect(observed / hm.observed.length).toBeGreaterThan(0.3);
   const filled = hm.heights.filter((h, k) => !hm.observed[k] && h > 0).length;
