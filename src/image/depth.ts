@@ -42,6 +42,20 @@ export function decodeDepth(img: Image): DepthImage {
   return { width: img.width, height: img.height, metres };
 }
 
+/**
+ * A 32FC1 image's values as they are (NaN and ±Inf kept): for float maps such as heatmaps, where 0
+ * is a value, not "invalid". Honours step padding and is_bigendian.
+ */
+export function decodeFloat32Image(img: Image): { width: number; height: number; values: Float32Array } {
+  const info = validateImage(img);
+  requireEncoding(img, ['32FC1'], 'a float map');
+  const n = img.width * img.height;
+  const bytes = tightHostBytes(img, info);
+  // A copy: aligned for the view, and independent of the message.
+  const values = new Float32Array(bytes.slice().buffer, 0, n);
+  return { width: img.width, height: img.height, values };
+}
+
 function checkDepthArray(values: ArrayLike<number>, width: number, height: number, what: string): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     fault('ZERO_SIZE', `${what} size ${width}x${height} is not a positive integer size`);

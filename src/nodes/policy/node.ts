@@ -1,5 +1,5 @@
 import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT } from '../../bus';
-import { decodeDepth, imageToRgb } from '../../image';
+import { imageToRgb } from '../../image';
 import {
   type DecideActionResponse,
   type Header,
@@ -24,7 +24,14 @@ import {
   RgbdInput,
   rgbdInputOptions,
   reportRgbdFault,
+  reportRgbdFrame,
 } from '../rgbd-input';
+import {
+  checkHeatmapSize,
+  checkSuctionHeatmap,
+  type SuctionHeatmap,
+  type SuctionHeatmapFault,
+} from './suction-heatmap';
 
 export const POLICY_PARAMETERS = {
   ...modelParameters('models/policy_reduced_qat.json', 1),
@@ -65,6 +72,28 @@ const NO_ACTION: PushGraspAction = {
 };
 
 /**
+ * Why nothing was admissible: invalid depth (the frame's warning), no depth point in the workspace,
+ * or a workspace that really looks empty.
+ */
+function emptyReason(frame: RgbdFrame, observed: Uint8Array): { message: string; code?: string } {
+  const depthWarning = frame.warnings.find((w) => w.stream === 'depth');
+  if (depthWarning) {
+    return {
+      message: `nothing admissible: the depth is unusable (${depthWarning.message})`,
+      code: depthWarning.code,
+    };
+  }
+  if (!observed.some((o) => o === 1)) {
+    return {
+      message:
+        'nothing admissible: no depth point falls inside the workspace grid (check world_frame, the camera transform and min_depth/max_depth)',
+      code: 'WORKSPACE_NOT_OBSERVED',
+    };
+  }
+  return { message: 'nothing admissible: the workspace looks empty' };
+}
+
+/**
  * policy_node: synchronised RGB-D (and, for models that take it, perception's suction heatmap) in;
  * a heightmap of the workspace in the world frame via TF, the push-and-grasp Q network, and the greedy
  * PushGraspAction out (~/action, and the ~/decide service), with ~/q_maps for viewing.
@@ -83,7 +112,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   const diagnostics = new Diagnostics(node, 'grasp_perception', p.diagnostics_period);
   const pending: Pending[] = [];
   /** Suction heatmaps by stamp (newest few), for models with the suction channel. */
-  const heatmaps = new Map<bigint, Float32Array>();
+  const heatmaps = new Map<bigint, SuctionHeatmap>();
   let decisions = 0;
   let faults = 0;
   let last: { decision: PolicyDecision; totalMs: number } | undefined;
@@ -118,6 +147,18 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     reportRgbdFault(node, diagnostics, fault, { 'input faults': faults, ...input.counters() });
   };
 
+  /** A suction heatmap fault: its own status and fault code, and the requests its frame would answer. */
+  const onHeatmapFault = (fault: SuctionHeatmapFault, stamp?: bigint): void => {
+    faults++;
+    node.logger.throttle('warn', fault.code, 5, fault.message);
+    diagnostics.report('suction heatmap', {
+      level: 'warn',
+      message: fault.message,
+      values: { 'fault code': fault.code, 'input faults': faults },
+    });
+    if (stamp !== undefined) answer({ success: false, message: fault.message, action: NO_ACTION }, stamp);
+  };
+
   /** Answers the requests a frame stamped `stamp` may answer (made before it); all when omitted. */
   const answer = (r: DecideActionResponse, stamp?: bigint) => {
     for (const w of pending.filter((w) => stamp === undefined || w.notBefore <= stamp)) {
@@ -143,7 +184,20 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       answer({ success: false, message, action: NO_ACTION }, stamp);
       return;
     }
-    const suction = wantsSuction ? heatmaps.get(stamp) : undefined;
+    const heat = wantsSuction ? heatmaps.get(stamp) : undefined;
+    if (heat) {
+      const sizeFault = checkHeatmapSize(heat, frame.camera.width, frame.camera.height);
+      if (sizeFault) {
+        onHeatmapFault(sizeFault, stamp);
+        return;
+      }
+      diagnostics.report('suction heatmap', {
+        level: 'ok',
+        message: 'suction heatmaps valid',
+        values: { 'heatmap size': `${heat.width}x${heat.height}` },
+      });
+    }
+    const suction = heat?.values;
     const hm = computeHeightmap(
       imageToRgb(frame.color),
       frame.depth.metres,
@@ -170,15 +224,13 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       });
     }
     if (!decision.action) {
+      const why = emptyReason(frame, hm.observed);
       diagnostics.report('policy', {
         level: 'warn',
-        message: 'nothing admissible: the workspace looks empty',
-        values: status(),
+        message: why.message,
+        values: { ...status(), ...(why.code ? { 'fault code': why.code } : {}) },
       });
-      answer(
-        { success: false, message: 'nothing admissible: the workspace looks empty', action: NO_ACTION },
-        stamp,
-      );
+      answer({ success: false, message: why.message, action: NO_ACTION }, stamp);
       return;
     }
     const msg = actionMessage(decision.action, header, specs.action.pushLength);
@@ -201,9 +253,21 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   // A model with the suction channel decides on frames whose heatmap (same stamp) has arrived: perception
   // drops frames while busy, so frames wait here for theirs (the newest few are kept).
   const frames = new Map<bigint, RgbdFrame>();
-  const keepNewest = <T>(m: Map<bigint, T>, stamp: bigint, v: T) => {
+  /** Keeps the newest 8; returns the stamps pushed out. */
+  const keepNewest = <T>(m: Map<bigint, T>, stamp: bigint, v: T): bigint[] => {
     m.set(stamp, v);
-    while (m.size > 8) m.delete(m.keys().next().value as bigint);
+    const evicted: bigint[] = [];
+    while (m.size > 8) {
+      const oldest = m.keys().next().value as bigint;
+      m.delete(oldest);
+      evicted.push(oldest);
+    }
+    return evicted;
+  };
+  const HEATMAP_MISSING: SuctionHeatmapFault = {
+    code: 'SUCTION_HEATMAP_MISSING',
+    message:
+      'frames arrive but no ~/suction_heatmap with their stamps (is perception_node running, and ~/suction_heatmap remapped to its suction_heatmap?)',
   };
   const offer = (frame: RgbdFrame): void => {
     if (p.mode === 'continuous') {
@@ -215,19 +279,14 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   };
   const heatSub = wantsSuction
     ? node.createSubscription('sensor_msgs/msg/Image', '~/suction_heatmap', QOS_DEFAULT, (img: Image) => {
-        let values: Float32Array;
-        try {
-          values = decodeDepth(img).metres;
-        } catch (err) {
-          onFault({
-            stream: 'sync',
-            code: 'SUCTION_INVALID',
-            message: `~/suction_heatmap: ${(err as Error).message}`,
-          });
+        const stamp = timeToNanos(img.header.stamp);
+        const map = checkSuctionHeatmap(img);
+        if ('code' in map) {
+          onHeatmapFault(map, frames.has(stamp) ? stamp : undefined);
+          frames.delete(stamp);
           return;
         }
-        const stamp = timeToNanos(img.header.stamp);
-        keepNewest(heatmaps, stamp, values);
+        keepNewest(heatmaps, stamp, map);
         const frame = frames.get(stamp);
         if (frame) offer(frame);
       })
@@ -247,10 +306,18 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     node,
     rgbdInputOptions(p),
     (frame) => {
+      if (frame.warnings.length > 0) faults++;
+      reportRgbdFrame(
+        node,
+        diagnostics,
+        frame,
+        { level: 'ok', message: 'synchronised RGB-D frames', values: input.counters() },
+        { 'input faults': faults, ...input.counters() },
+      );
       const stamp = timeToNanos(frame.header.stamp);
       if (!wantsSuction) offer(frame);
       else if (heatmaps.has(stamp)) offer(frame);
-      else keepNewest(frames, stamp, frame);
+      else if (keepNewest(frames, stamp, frame).length > 0) onHeatmapFault(HEATMAP_MISSING);
     },
     onFault,
   );
@@ -268,6 +335,8 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       const timer = setTimeout(() => {
         const i = pending.indexOf(entry);
         if (i >= 0) pending.splice(i, 1);
+        const waitedForHeatmap = wantsSuction && [...frames.keys()].some((st) => st >= entry.notBefore);
+        if (waitedForHeatmap) onHeatmapFault(HEATMAP_MISSING);
         resolve({
           success: false,
           message: `no fresh synchronised RGB-D frame${wantsSuction ? ' with its ~/suction_heatmap' : ''} within ${within} (check the camera topics and /diagnostics)`,
