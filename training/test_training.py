@@ -1,5 +1,6 @@
-"""Unit tests of the training code (run by test/training/python.test.ts through /usr/bin/python3 -m unittest).
+"""Unit tests of the training code (run by test/training/python.test.ts, which counts the tests that ran).
 
+    GP_TEST_DATA=DIR /usr/bin/python3 training/test_training.py -v     # or, the same tests:
     GP_TEST_DATA=DIR /usr/bin/python3 -m unittest discover -s training -p 'test_*.py'
 
 DIR is a small dataset written by `grasp-perception dataset` (the jest wrapper writes one).
@@ -174,6 +175,7 @@ class CheckpointResume(unittest.TestCase):
                 self.assertTrue(torch.equal(a[k], b[k]), k)
 
 
+
 if __name__ == "__main__":
     unittest.main()
 
@@ -222,11 +224,23 @@ class PolicyTraining(unittest.TestCase):
 
     def test_training_resumes_from_its_checkpoint(self):
         import json
+        import time
         from policy_train import main
         with tempfile.TemporaryDirectory() as out:
             main(["--out", out, "--steps", "3", "--checkpoint-every", "2", "--objects", "3", "--camera", "160x120"])
+            # The first segment, made long: train_seconds must count it, not restart its clock on --resume.
+            ckpt = os.path.join(out, "checkpoint.pt")
+            ck = torch.load(ckpt)
+            ck["train_seconds"] = 1000.0
+            torch.save(ck, ckpt)
+            started = time.time()
             main(["--out", out, "--steps", "5", "--checkpoint-every", "2", "--objects", "3", "--camera", "160x120",
                   "--resume"])
+            second = time.time() - started
+            total = torch.load(os.path.join(out, "final.pt"))["train_seconds"]
+            self.assertGreaterEqual(total, 1000.0)
+            self.assertLessEqual(total, 1000.0 + second)
+            self.assertGreaterEqual(torch.load(ckpt)["train_seconds"], 1000.0)
             log = [json.loads(line) for line in open(os.path.join(out, "log.jsonl"))]
             self.assertEqual([e["step"] for e in log], [1, 2, 3, 4, 5])
             self.assertTrue(all(e["reward"] in (0.0, 0.5, 1.0) for e in log))

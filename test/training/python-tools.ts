@@ -7,7 +7,11 @@ export const PYTHON = '/usr/bin/python3';
 export const TRAINING_DIR = path.join(PACKAGE_ROOT, 'training');
 
 /** Runs a training/ script or module; throws with its stderr tail when it fails. */
-export function runPython(args: string[], env: Record<string, string> = {}, timeoutMs = 600_000): string {
+export function runPythonWithStderr(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 600_000,
+): { stdout: string; stderr: string } {
   const r = spawnSync(PYTHON, args, {
     cwd: TRAINING_DIR,
     env: { ...process.env, ...env, PYTHONDONTWRITEBYTECODE: '1' },
@@ -20,5 +24,10 @@ export function runPython(args: string[], env: Record<string, string> = {}, time
       `${PYTHON} ${args.join(' ')} exited ${String(r.status)}:\n${(r.stderr ?? '').slice(-4000)}`,
     );
   }
-  return r.stdout;
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a training/ script or module and returns its stdout; throws with its stderr tail when it fails. */
+export function runPython(args: string[], env: Record<string, string> = {}, timeoutMs = 600_000): string {
+  return runPythonWithStderr(args, env, timeoutMs).stdout;
 }
