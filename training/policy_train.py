@@ -177,6 +177,7 @@ def main(argv=None):
     replay = Replay()
     log = []
     step, episode = 0, 0
+    elapsed = 0.0  # training seconds before this run (a resumed run continues the clock)
     if a.init:
         net.load_state_dict(torch.load(a.init)["model"])
     if a.resume and os.path.exists(ckpt_path):
@@ -187,16 +188,19 @@ def main(argv=None):
         rng.bit_generator.state = ck["rng"]
         torch.set_rng_state(ck["torch_rng"])
         step, episode, log = ck["step"], ck["episode"], ck["log"]
-        print(f"resumed at step {step}, episode {episode}", flush=True)
+        # Training time of the segments before this one, so that train_seconds covers the whole run.
+        elapsed = ck.get("train_seconds", 0.0)
+        print(f"resumed at step {step}, episode {episode}, {elapsed:.0f} s trained", flush=True)
     width, height = (int(v) for v in a.camera.split("x"))
 
     def save(path):
         torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "replay": replay.state(),
                     "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "step": step,
-                    "episode": episode, "log": log, "spec": spec, "policy": a.policy, "args": vars(a)}, path + ".tmp")
+                    "episode": episode, "log": log, "spec": spec, "policy": a.policy, "args": vars(a),
+                    "train_seconds": time.time() - t0}, path + ".tmp")
         os.replace(path + ".tmp", path)
 
-    t0 = time.time()
+    t0 = time.time() - elapsed
     with SimClient() as sim:
         def new_episode():
             sim.reset(seed=TRAIN_SEED_BASE + a.seed * 10_000 + episode, objects=a.objects, width=width, height=height)

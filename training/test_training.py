@@ -176,10 +176,6 @@ class CheckpointResume(unittest.TestCase):
 
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class PolicyTraining(unittest.TestCase):
     def test_qat_model_is_the_batch_norm_folded_network(self):
         from policy_models import build_policy
@@ -269,3 +265,7 @@ class PolicyTraining(unittest.TestCase):
             ops = {n.op_type for n in onnx.load(os.path.join(out, "q.onnx")).graph.node}
             self.assertNotIn("BatchNormalization", ops)
             self.assertNotIn("QuantizeLinear", ops)  # fake quantization is off: quantize.py makes the QDQ model
+
+
+if __name__ == "__main__":
+    unittest.main()
