@@ -161,10 +161,10 @@ def _spawned_objects(world_name, count, seed):
         roll, pitch, yaw = (rng.uniform(-math.pi, math.pi) for _ in range(3))
         spawners.append(Node(
             package=SPAWNER[0], executable=SPAWNER[1], output='log',
+            # -flag=value, so that gflags (create's parser) never reads a negative value as a flag.
             arguments=['-world', world_name, '-file', os.path.join(MODELS, family, 'model.sdf'),
-                       '-name', f'{family}_{i + 1}', '-x', f'{x:.4f}', '-y', f'{y:.4f}',
-                       '-z', f'{0.15 + 0.08 * i:.3f}', '-R', f'{roll:.4f}', '-P', f'{pitch:.4f}',
-                       '-Y', f'{yaw:.4f}']))
+                       '-name', f'{family}_{i + 1}', f'-x={x:.4f}', f'-y={y:.4f}', f'-z={0.15 + 0.08 * i:.3f}',
+                       f'-R={roll:.4f}', f'-P={pitch:.4f}', f'-Y={yaw:.4f}']))
     return spawners
 
 
