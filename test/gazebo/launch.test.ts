@@ -62,21 +62,26 @@ function standInPrefix(dir: string): void {
 function rosLaunch(args: string[], env: Record<string, string> = {}, prefix = '') {
   const domain = 100 + (process.pid % 100);
   const extend = prefix ? `export AMENT_PREFIX_PATH=${prefix}:$AMENT_PREFIX_PATH && ` : '';
-  return spawnSync(
-    'bash',
-    ['-c', `source ${ROS_SETUP} && ${extend}exec ros2 launch ${LAUNCH} ${args.join(' ')}`],
-    {
-      encoding: 'utf8',
-      timeout: 90_000,
-      env: {
-        ...process.env,
-        ROS_DOMAIN_ID: String(domain),
-        ROS_AUTOMATIC_DISCOVERY_RANGE: 'LOCALHOST',
-        ROS_LOG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'gp-roslog-')),
-        ...env,
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-roslog-'));
+  try {
+    return spawnSync(
+      'bash',
+      ['-c', `source ${ROS_SETUP} && ${extend}exec ros2 launch ${LAUNCH} ${args.join(' ')}`],
+      {
+        encoding: 'utf8',
+        timeout: 90_000,
+        env: {
+          ...process.env,
+          ROS_DOMAIN_ID: String(domain),
+          ROS_AUTOMATIC_DISCOVERY_RANGE: 'LOCALHOST',
+          ROS_LOG_DIR: logDir,
+          ...env,
+        },
       },
-    },
-  );
+    );
+  } finally {
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
 }
 
 (ROS_SETUP ? describe : describe.skip)(
