@@ -2,7 +2,7 @@
 // through perception_node and segmentation_node on the in-process bus; inputs and every output are
 // written to a new MCAP with their schemas, so Foxglove opens it. `sim record` writes such bags.
 import { InProcessBus, QOS_DEFAULT } from '../bus';
-import { decodeCompressedImage, encodeCompressedImage, encodeDepth16 } from '../image';
+import { decodeCompressedImage, encodeCompressedImage, encodeDepth16, ImageFormatError } from '../image';
 import { type CameraInfo, type CompressedImage, type Image, type MessageTypeName, type Time } from '../msg';
 import { nodeEntry, type RunningNode } from '../nodes';
 import { simFrameToMessages } from '../nodes/sim/messages';
@@ -60,11 +60,32 @@ function pick(
 
 const stampOf = (m: { header: { stamp: Time } }): Time => m.header.stamp;
 
-export async function replay(o: ReplayOptions): Promise<Record<string, unknown>> {
-  const topics = await bagTopics(o.input);
-  const color = pick(topics, o.colorTopic, [IMAGE, COMPRESSED], /colou?r|rgb/i, 'color');
-  const depth = pick(topics, o.depthTopic, [IMAGE, COMPRESSED], /depth/i, 'depth');
-  const info = pick(topics, o.infoTopic, [INFO], /camera_info/i, 'info');
+/**
+ * Replays `o.input` through the nodes into `o.out`. A bag without summary or footer (its recorder
+ * died) is read as a stream as far as it is intact; each such problem is passed to `warn` and
+ * listed in the result's `warnings`.
+ */
+export async function replay(
+  o: ReplayOptions,
+  warn: (message: string) => void = () => undefined,
+): Promise<Record<string, unknown>> {
+  const warnings: string[] = [];
+  const onWarning = (message: string): void => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    warn(message);
+  };
+  const topics = await bagTopics(o.input, onWarning);
+  const named = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (err) {
+      throw new Error(`${o.input}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const color = named(() => pick(topics, o.colorTopic, [IMAGE, COMPRESSED], /colou?r|rgb/i, 'color'));
+  const depth = named(() => pick(topics, o.depthTopic, [IMAGE, COMPRESSED], /depth/i, 'depth'));
+  const info = named(() => pick(topics, o.infoTopic, [INFO], /camera_info/i, 'info'));
   const argv = [
     '--ros-args',
     '-p',
@@ -92,14 +113,26 @@ export async function replay(o: ReplayOptions): Promise<Record<string, unknown>>
   };
   let inputs = 0;
   try {
-    for await (const m of readBag(o.input, [color, depth, info])) {
+    for await (const m of readBag(o.input, [color, depth, info], onWarning)) {
       inputs++;
       await writer.write(m.topic, m.type, m.message, stampOf(m.message as { header: { stamp: Time } }));
-      const image = (msg: unknown): Image =>
-        m.type === COMPRESSED ? decodeCompressedImage(msg as CompressedImage) : (msg as Image);
-      if (m.topic === color) pub.color.publish(image(m.message));
-      else if (m.topic === depth) pub.depth.publish(image(m.message));
-      else pub.info.publish(m.message as CameraInfo);
+      const image = (msg: unknown): Image | undefined => {
+        if (m.type !== COMPRESSED) return msg as Image;
+        try {
+          return decodeCompressedImage(msg as CompressedImage);
+        } catch (err) {
+          if (!(err instanceof ImageFormatError)) throw err;
+          // The nodes report malformed raw images themselves; an undecodable compressed one never reaches them.
+          onWarning(
+            `${o.input}: a ${m.topic} message at log time ${m.logTime} ns does not decode (${err.message}); skipped`,
+          );
+          return undefined;
+        }
+      };
+      if (m.topic === color || m.topic === depth) {
+        const img = image(m.message);
+        if (img) (m.topic === color ? pub.color : pub.depth).publish(img);
+      } else pub.info.publish(m.message as CameraInfo);
       await bus.settle();
       for (const r of running) await r.idle?.();
       await bus.settle();
@@ -116,6 +149,7 @@ export async function replay(o: ReplayOptions): Promise<Record<string, unknown>>
     input_messages: inputs,
     topics: { color, depth, info },
     outputs: counts,
+    warnings,
   };
 }
 

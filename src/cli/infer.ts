@@ -34,26 +34,37 @@ function readFile(file: string, what: string): Uint8Array {
 const round = (v: number, digits = 4) => +v.toFixed(digits);
 
 /** Writes OUT/result.json and OUT/overlay.png; returns a short summary. */
+/** Runs `read` on a file's contents; an image or camera fault becomes an error naming the file. */
+function inFile<T>(file: string, read: () => T, expected = ''): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ImageFormatError) {
+      throw new Error(`${file}: ${err.message}${expected}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 export async function runInfer(o: InferOptions): Promise<{ grasps: number; instances: number; out: string }> {
-  const color = decodePng(readFile(o.rgb, 'colour image'));
+  const color = inFile(
+    o.rgb,
+    () => decodePng(readFile(o.rgb, 'colour image')),
+    ' (an 8-bit colour PNG expected)',
+  );
   if (!['rgb8', 'rgba8', 'mono8'].includes(color.encoding)) {
     throw new Error(`${o.rgb}: expected an 8-bit colour PNG, got ${color.encoding}`);
   }
-  let depth;
-  try {
-    depth = decodeDepth(decodePng(readFile(o.depth, 'depth image'), undefined, '16UC1'));
-  } catch (err) {
-    if (err instanceof ImageFormatError)
-      throw new Error(`${o.depth}: ${err.message} (a 16-bit PNG in millimetres expected)`, {
-        cause: err,
-      });
-    throw err;
-  }
+  const depth = inFile(
+    o.depth,
+    () => decodeDepth(decodePng(readFile(o.depth, 'depth image'), undefined, '16UC1')),
+    ' (a 16-bit PNG in millimetres expected)',
+  );
   const info = cameraInfoFromCalibrationYaml(
     Buffer.from(readFile(o.cameraInfo, 'camera info')).toString('utf8'),
     o.cameraInfo,
   );
-  const camera = cameraModelFromInfo(info, color);
+  const camera = inFile(o.cameraInfo, () => cameraModelFromInfo(info, color));
   if (depth.width !== color.width || depth.height !== color.height) {
     throw new Error(
       `${o.depth} is ${depth.width}x${depth.height}, ${o.rgb} is ${color.width}x${color.height}: depth must be aligned to colour`,

@@ -218,6 +218,22 @@ export function buildProgram(
   return program;
 }
 
+/** Longest error line printed; the rest of a runaway message is cut. */
+const MAX_ERROR_CHARS = 360;
+
+/**
+ * An error message as one printable line: control characters (from a file's bytes or an argument)
+ * escaped as \uXXXX, undecodable bytes as '?', newlines folded, overlong text cut.
+ */
+export function printableLine(message: string): string {
+  const line = message
+    .replace(/\r?\n/g, ' ')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/\ufffd/g, '?');
+  return line.length > MAX_ERROR_CHARS ? `${line.slice(0, MAX_ERROR_CHARS - 1)}…` : line;
+}
+
 /** Returns the exit code; every failure is one readable line on stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
   const { cli, ros } = splitRosArgs(argv.slice(2));
@@ -234,7 +250,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Commander has already printed its message (and help for usage errors).
       return err.exitCode === 0 ? 0 : 2;
     }
-    io.err(`grasp-perception: ${(err as Error).message}\n`);
+    io.err(`grasp-perception: ${printableLine((err as Error).message)}\n`);
     return 1;
   }
 }

@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { calibrate } from '../models/calibrate';
 import { evaluatePerception } from '../eval/perception';
 import { evaluatePolicy, type PolicyCase } from '../eval/policy';
+import { updateReadme } from '../eval/readme';
 import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
 import { runInfer } from './infer';
@@ -182,7 +183,8 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
           segmentation: boolean;
         },
       ) => {
-        io.out(`${JSON.stringify(await replay({ input, ...o }))}\n`);
+        const r = await replay({ input, ...o }, (w) => io.err(`grasp-perception: warning: ${w}\n`));
+        io.out(`${JSON.stringify(r)}\n`);
       },
     );
 
@@ -270,6 +272,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       'out/policy/full/policy_full.json',
     )
     .option('--runs <n>', 'interleaved latency runs per policy', integer('--runs', 1, 10_000), 5)
+    .option('--readme <file>', "also copy the tables into this README's generated blocks (README.md)")
     .action(
       async (o: {
         models: string;
@@ -280,7 +283,10 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         policy: boolean;
         full: string;
         runs: number;
+        readme?: string;
       }) => {
+        const readme = (file: string) =>
+          o.readme ? { readme: o.readme, blocks: updateReadme(o.readme, file) } : {};
         if (o.policy) {
           const files = policyManifests(o.models, fs.existsSync(o.full) ? o.full : undefined);
           if (files.length === 0) throw new Error(`${o.models}: no policy manifests`);
@@ -288,7 +294,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
           const manifests = files.map((f) => loadManifest(f).manifest);
           const file = path.join(o.models, 'RESULTS.md');
           writePolicySection(file, policyTable(manifests, latency, 1));
-          io.out(`${JSON.stringify({ file, latency })}\n`);
+          io.out(`${JSON.stringify({ file, latency, ...readme(file) })}\n`);
           return;
         }
         if (!o.data) throw new Error('results needs --data DIR (or --policy)');
@@ -298,8 +304,9 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
           onModel: (name) => io.err(`results: evaluating ${name}\n`),
         });
         if (o.split === 'all') io.err(`results: ${o.data}: ${ALL_SPLIT_NOTE}\n`);
+        const copied = readme(r.file);
         io.out(
-          `${JSON.stringify({ file: r.file, perception: r.perception, segmentation: r.segmentation })}\n`,
+          `${JSON.stringify({ file: r.file, perception: r.perception, segmentation: r.segmentation, ...copied })}\n`,
         );
       },
     );

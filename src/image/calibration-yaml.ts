@@ -33,7 +33,19 @@ export class CalibrationFileError extends Error {
   }
 }
 
+/** NUL, other control characters than tab/newline/CR, or bytes that are not UTF-8: not a text file. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what marks binary data
+const BINARY = /[\u0000-\u0008\u000e-\u001f\ufffd]/;
+
 export function cameraInfoFromCalibrationYaml(text: string, file = 'camera info'): CameraInfo {
+  if (BINARY.test(text)) {
+    const what = text.startsWith('\ufffdPNG')
+      ? ' (a PNG image?)'
+      : text.startsWith('\ufffd\ufffd\ufffd')
+        ? ' (a JPEG image?)'
+        : '';
+    throw new CalibrationFileError(file, `binary data${what}, not a camera_calibration YAML file`);
+  }
   let raw: unknown;
   try {
     raw = parse(text);

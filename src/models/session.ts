@@ -32,6 +32,9 @@ export class ModelLoadError extends Error {
   }
 }
 
+/** onnxruntime's errors for a model file that cannot be parsed, whatever the provider. */
+const MODEL_FILE_UNREADABLE = /^Load model from .* failed|Protobuf parsing failed|INVALID_PROTOBUF/;
+
 /** Opens the model a manifest describes; throws one readable ModelLoadError/ModelManifestError on failure. */
 export async function openModel(manifestFile: string, options: SessionOptions = {}): Promise<ModelSession> {
   const loaded = loadManifest(manifestFile);
@@ -66,6 +69,12 @@ export async function openLoadedModel(loaded: LoadedManifest, options: SessionOp
       break;
     } catch (err) {
       lastError = (err as Error).message.split('\n')[0];
+      // The file itself does not parse: no other provider can load it, and it is not the provider's fault.
+      if (MODEL_FILE_UNREADABLE.test(lastError)) {
+        throw new ModelLoadError(
+          `${loaded.modelPath}: not a loadable ONNX model (${lastError.replace(/^Load model from .* failed:\s*/, '')}); the file is corrupt or not ONNX`,
+        );
+      }
       options.onFallback?.(p, lastError);
     }
   }
