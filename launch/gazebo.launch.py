@@ -178,7 +178,7 @@ def _gazebo_actions(context):
 
     _require_gazebo_packages()
     arg = lambda name: LaunchConfiguration(name).perform(context)  # noqa: E731
-    world = arg('world')
+    world = os.path.abspath(arg('world'))
     frames = camera_frames(world)
     ns = arg('camera_namespace').rstrip('/')
     gz = '/' + frames['gz_topic']
