@@ -103,15 +103,22 @@ function rosLaunch(args: string[], env: Record<string, string> = {}, prefix = ''
       expect(r.stdout).toContain(`(default: '${WORLD}')`);
     });
 
-    it('without ros_gz it stops with one line naming the missing packages', () => {
-      const r = rosLaunch([]);
-      expect(r.status).not.toBe(0);
-      const errors = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('[ERROR]'));
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(
-        /package\(s\) .*ros_gz_sim.*ros_gz_bridge.*not found; install them: sudo apt install ros-/,
-      );
-    });
+    // Where ros_gz is installed (an integrator's machine) there is nothing missing to report.
+    const gazeboInstalled =
+      spawnSync('bash', ['-c', `source ${ROS_SETUP} && ros2 pkg prefix ros_gz_sim`], { env: process.env })
+        .status === 0;
+    (gazeboInstalled ? it.skip : it)(
+      'without ros_gz it stops with one line naming the missing packages',
+      () => {
+        const r = rosLaunch([]);
+        expect(r.status).not.toBe(0);
+        const errors = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('[ERROR]'));
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatch(
+          /package\(s\) .*ros_gz_sim.*ros_gz_bridge.*not found; install them: sudo apt install ros-/,
+        );
+      },
+    );
 
     it('with ros_gz present it starts gz sim, the bridge, the static TF, the spawners and our nodes', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-gz-launch-'));
