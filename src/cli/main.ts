@@ -7,6 +7,7 @@ import { nodeEntry, nodeNames, type RunningNode } from '../nodes';
 import { runDemo } from './demo';
 import { simRender } from './sim-render';
 import { registerModelCommands } from './models';
+import { registerFuzzCommand } from './fuzz';
 import { recordSim, type RecordOptions } from '../bag/replay';
 import { serveSim } from '../policy/sim-server';
 import { parseSplit, writeDataset } from '../dataset';
@@ -214,6 +215,7 @@ export function buildProgram(
     );
 
   registerModelCommands(program, io, integer);
+  registerFuzzCommand(program, io, integer);
 
   return program;
 }

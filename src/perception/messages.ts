@@ -74,9 +74,11 @@ export function instanceArrayMessage(
       amodal_mask: mono8Mask(i.amodalMask, i.crop.width, i.crop.height, header),
       occluded: i.occluded,
       occlusion_ratio: i.occlusionRatio,
-      center_of_mass: i.centreOfMass?.point ?? { x: NaN, y: NaN, z: NaN },
-      com_u: i.centreOfMass?.u ?? NaN,
-      com_v: i.centreOfMass?.v ?? NaN,
+      // Unknown (no depth under it): zeros and -1, never NaN (nothing non-finite is published; z = 0
+      // cannot be a surface in the optical frame, as 0 is REP 118's "no depth").
+      center_of_mass: i.centreOfMass?.point ?? { x: 0, y: 0, z: 0 },
+      com_u: i.centreOfMass?.u ?? -1,
+      com_v: i.centreOfMass?.v ?? -1,
     })),
   };
 }
