@@ -93,6 +93,18 @@ describe('dataset writer and readers', () => {
     expect(assignSplits(100, 3, [60, 20, 20]).filter((s) => s === 'test')).toHaveLength(20);
     expect(() => parseSplit('70/20/20')).toThrow('summing to 100');
     expect(evaluationImages(ds).split).toBe('test');
+    expect(evaluationImages(ds).images).toEqual(ds.splits.test.images);
+    const all = evaluationImages(ds, 'all');
+    expect([all.split, all.images.length]).toEqual(['all', 5]);
+    // Without a test split, evaluation refuses instead of scoring the training scenes.
+    const noTest = {
+      ...ds,
+      splits: { ...ds.splits, test: { ...ds.splits.test, images: [], annotations: [] } },
+    };
+    expect(() => evaluationImages(noTest)).toThrow(
+      /: no test split \(4 scenes: 3 train, 1 val\); evaluate on every scene, training scenes included, with --split all$/,
+    );
+    expect(evaluationImages(noTest, 'all').images).toHaveLength(4);
   });
 
   it('annotations decode to the simulator’s own ground truth', async () => {
