@@ -23,9 +23,9 @@ const NAMES = [
   'resnet_graspnext_int8',
 ];
 
-type Metrics = Record<string, number | string>;
+type Metrics = Record<string, number | string | null>;
 
-/** The cells of a model's row in a RESULTS.md table, by column header. */
+/** The cells of a model's row in the RESULTS.md table whose header starts so, by column header. */
 function resultsRow(text: string, header: string, model: string): Record<string, string> {
   const lines = text.split('\n');
   const h = lines.findIndex((l) => l.startsWith(`| ${header} |`));
@@ -41,7 +41,8 @@ function resultsRow(text: string, header: string, model: string): Record<string,
   return Object.fromEntries(cells(row!).map((c, i) => [names[i], c]));
 }
 
-const pct = (v: number | string) => (100 * Number(v)).toFixed(1);
+/** RESULTS.md's percentage: 'n/a' for an undefined metric (NaN, which JSON prints as null). */
+const pct = (v: number | string | null) => (v === null ? 'n/a' : (100 * Number(v)).toFixed(1));
 
 test('training/pipeline.py --budget quick: every model and manifest; RESULTS.md shows what eval prints', async () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-pipeline-'));
@@ -68,7 +69,7 @@ test('training/pipeline.py --budget quick: every model and manifest; RESULTS.md 
     expect(printed.map((m) => m.model).sort()).toEqual([...NAMES].sort());
     // Every task metric RESULTS.md shows is the one `results` printed (latency is measured anew each run).
     for (const m of summary.results.perception) {
-      const row = resultsRow(results, 'model', String(m.model));
+      const row = resultsRow(results, 'model | latency p50 ms', String(m.model));
       expect([m.model, row['amodal bbox AP'], row['visible mask AP'], row['amodal mask AP']]).toEqual([
         m.model,
         pct(m.amodal_bbox_ap),
@@ -84,7 +85,7 @@ test('training/pipeline.py --budget quick: every model and manifest; RESULTS.md 
       expect(row['latency p50 ms']).toBe(Number(m.latency_ms_p50).toFixed(2));
     }
     for (const m of summary.results.segmentation) {
-      const row = resultsRow(results, 'model', String(m.model));
+      const row = resultsRow(results, 'model | params | file MB | mIoU', String(m.model));
       expect([m.model, row.mIoU, row['pixel accuracy']]).toEqual([
         m.model,
         pct(m.miou),
