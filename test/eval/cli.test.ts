@@ -220,3 +220,39 @@ test('wrong task, wrong size and a missing manifest are one readable line each, 
   expect(missing.code).toBe(1);
   expect(missing.err).toBe('grasp-perception: /nonexistent/m.json: model manifest not found\n');
 });
+
+test('results: refused without a test split; with --split all its RESULTS.md and manifests say what was scored', async () => {
+  const models = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-results-'));
+  try {
+    for (const f of ['attendseg.json', 'attendseg.onnx'])
+      fs.copyFileSync(path.join(MODELS, f), path.join(models, f));
+    const refused = await cli(['results', '--models', models, '--data', noTest]);
+    expect(refused.code).toBe(1);
+    expect(refused.err.split('\n').filter((l) => l.startsWith('grasp-perception: '))).toEqual([
+      expect.stringMatching(/: no test split \(2 scenes: 1 train, 1 val\); .*--split all$/),
+    ]);
+    expect(fs.existsSync(path.join(models, 'RESULTS.md'))).toBe(false);
+    const all = await cli(['results', '--models', models, '--data', noTest, '--split', 'all']);
+    expect(all.code).toBe(0);
+    expect(all.err).toMatch(/training scenes included/);
+    const results = fs.readFileSync(path.join(models, 'RESULTS.md'), 'utf8');
+    expect(results).toMatch(
+      /^# Results\n\nMeasured by one `grasp-perception results --models models --data DIR` run on \d{4}-\d\d-\d\d, on .+, \d+ cores:\n2 scenes of .*\. Split: all scenes, training scenes included \(`--split all`\): these are not held-out scores\./,
+    );
+    expect(results).toMatch(/\| attendseg \| 0\.046 M \|/);
+    const metrics = (
+      JSON.parse(fs.readFileSync(path.join(models, 'attendseg.json'), 'utf8')) as {
+        metrics: Record<string, unknown>;
+      }
+    ).metrics;
+    expect(metrics).toMatchObject({
+      split: 'all',
+      images: 2,
+      data: noTest,
+      split_note: expect.stringMatching(/training scenes included/),
+    });
+    expect(metrics.machine).toMatch(/, \d+ cores$/);
+  } finally {
+    fs.rmSync(models, { recursive: true, force: true });
+  }
+});
