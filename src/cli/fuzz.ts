@@ -237,10 +237,13 @@ export interface FuzzReport {
   valid_answered_rate: number;
   /** Valid sets that raised any fault. */
   valid_with_fault: number;
+  /** What valid sets raised, and the fault set before them. */
+  valid_faults: Record<string, number>;
   /** Per kind: sets, and the codes reported when they were not the expected one. */
   per_kind: Record<string, { sets: number; expected: number; got: Record<string, number> }>;
   seconds: number;
-  rss_mb: { start: number; end: number };
+  /** Before the model loads, after the first tenth of the sets, at the end. */
+  rss_mb: { start: number; after_tenth: number; end: number };
 }
 
 /**
@@ -285,6 +288,7 @@ const PERCEPTION_OUTPUTS: [string, MessageTypeName][] = [
 export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const rssStart = process.memoryUsage().rss;
+  let rssTenth = rssStart;
   const rng = new Rng(o.seed);
   const scale = o.width / 640;
   const scenes: SimFrame[] = [];
@@ -350,12 +354,20 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       crashes++;
     }
   };
-  const valid = (): MessageSet => simFrameToMessages(rng.pick(scenes), cam.clock.now());
+  // A camera's stamps increase: sets sent within one clock tick (ms) are spaced by a millisecond.
+  let lastStamp = 0n;
+  const nextStamp = (): Time => {
+    const now = timeToNanos(cam.clock.now());
+    lastStamp = now > lastStamp ? now : lastStamp + 1_000_000n;
+    return nanosToTime(lastStamp);
+  };
+  const valid = (): MessageSet => simFrameToMessages(rng.pick(scenes), nextStamp());
 
   const perKind: FuzzReport['per_kind'] = {};
   let expectedHits = 0;
   let validAnswered = 0;
   let validWithFault = 0;
+  const validFaults: Record<string, number> = {};
   await send(valid()); // the first frame: the node's baseline
   take();
   for (let i = 0; i < o.sets; i++) {
@@ -372,10 +384,21 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       const key = got.join('+') || 'none';
       k.got[key] = (k.got[key] ?? 0) + 1;
     }
+    // The periodic /diagnostics message may repeat the fault set's state while the valid set is in
+    // flight: only a new code, or the node's state after the set, counts against the valid set.
+    const input = () => running.diagnostics?.entry('rgbd input');
+    const stale = input()?.level === 'ok' ? undefined : input()?.values['fault code'];
     const before = answered;
     await send(valid());
     if (answered > before) validAnswered++;
-    if (take().length > 0) validWithFault++;
+    const raised = take().filter((c) => c !== stale);
+    if (input()?.level !== 'ok') raised.push(String(input()?.values['fault code'] ?? input()?.message));
+    if (raised.length > 0) {
+      validWithFault++;
+      const key = `${raised.join('+')} (after: ${kind.name})`;
+      validFaults[key] = (validFaults[key] ?? 0) + 1;
+    }
+    if (i + 1 === Math.ceil(o.sets / 10)) rssTenth = process.memoryUsage().rss;
     o.onProgress?.(i + 1);
   }
   crashes += logs.filter((l) => l.level === 'error' || l.level === 'fatal').length;
@@ -395,9 +418,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     valid_answered: validAnswered,
     valid_answered_rate: o.sets ? validAnswered / o.sets : 1,
     valid_with_fault: validWithFault,
+    valid_faults: validFaults,
     per_kind: perKind,
     seconds: (Date.now() - started) / 1000,
-    rss_mb: { start: mb(rssStart), end: mb(process.memoryUsage().rss) },
+    rss_mb: { start: mb(rssStart), after_tenth: mb(rssTenth), end: mb(process.memoryUsage().rss) },
   };
 }
 
