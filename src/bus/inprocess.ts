@@ -1,9 +1,9 @@
 import { type MessageTypeName, type ServiceTypeName } from '../msg';
-import { SimulatableClock } from './clock';
+import { SimTimeFollower, SimulatableClock, USE_SIM_TIME_PARAMETER } from './clock';
+import { wallTimer } from './timer';
 import { createLogger, LogConfig, type Logger, loggerNameFor } from './logging';
 import { buildNodeContext, type NodeContext } from './node-context';
 import { NodeBase } from './node-base';
-import { param } from './parameters';
 import { QOS_CLOCK, QOS_DEFAULT, qosIncompatibility, type QoSProfile } from './qos';
 import { parseRosArguments, type RosArguments } from './ros-args';
 import {
@@ -325,13 +325,11 @@ class InProcessClient<K extends ServiceTypeName> implements ServiceClient<K> {
   destroy(): void {}
 }
 
-const USE_SIM_TIME = param.bool(false, 'Use /clock (rosgraph_msgs/Clock) as the node clock');
-
 class InProcessNode extends NodeBase implements BusNode {
   readonly logger: Logger;
   readonly clock = new SimulatableClock();
   private readonly entities = new Set<{ destroy(): void } | Timer>();
-  private clockSub: Subscription | undefined;
+  private readonly simTime: SimTimeFollower;
 
   constructor(
     private readonly bus: InProcessBus,
@@ -339,26 +337,21 @@ class InProcessNode extends NodeBase implements BusNode {
   ) {
     super(ctx);
     this.logger = createLogger(loggerNameFor(ctx.fullyQualifiedName), bus.logConfig);
-    this.clock.setUseSimTime(this.params.declare('use_sim_time', USE_SIM_TIME));
-    this.updateClockSubscription();
-    this.params.addOnChanged((changes) => {
-      if (changes.has('use_sim_time')) {
-        this.clock.setUseSimTime(changes.get('use_sim_time') as boolean);
-        this.updateClockSubscription();
-      }
-    });
-  }
-
-  private updateClockSubscription(): void {
-    if (this.clock.isSimTime() && !this.clockSub) {
-      this.clockSub = this.createSubscription('rosgraph_msgs/msg/Clock', '/clock', QOS_CLOCK, (m) =>
-        this.clock.onClockMessage(m.clock),
+    this.simTime = new SimTimeFollower(this.clock, (onClock) => {
+      const sub = this.createSubscription('rosgraph_msgs/msg/Clock', '/clock', QOS_CLOCK, (m) =>
+        onClock(m.clock),
       );
-    } else if (!this.clock.isSimTime() && this.clockSub) {
-      this.clockSub.destroy();
-      this.entities.delete(this.clockSub);
-      this.clockSub = undefined;
-    }
+      return {
+        destroy: () => {
+          sub.destroy();
+          this.entities.delete(sub);
+        },
+      };
+    });
+    this.simTime.setUseSimTime(this.params.declare('use_sim_time', USE_SIM_TIME_PARAMETER));
+    this.params.addOnChanged((changes) => {
+      if (changes.has('use_sim_time')) this.simTime.setUseSimTime(changes.get('use_sim_time') as boolean);
+    });
   }
 
   private warnIncompatible(topic: string, offered: QoSProfile, requested: QoSProfile, role: string): void {
@@ -429,15 +422,7 @@ class InProcessNode extends NodeBase implements BusNode {
   }
 
   createTimer(periodSec: number, callback: () => void): Timer {
-    if (!(periodSec > 0)) throw new Error(`timer period must be > 0 s, got ${periodSec}`);
-    const handle = setInterval(() => {
-      try {
-        callback();
-      } catch (err) {
-        this.logger.error(`timer callback threw: ${(err as Error).stack ?? String(err)}`);
-      }
-    }, periodSec * 1000);
-    const timer: Timer = { cancel: () => clearInterval(handle) };
+    const timer = wallTimer(periodSec, callback, this.logger);
     this.entities.add({ destroy: () => timer.cancel() });
     return timer;
   }
@@ -448,7 +433,7 @@ class InProcessNode extends NodeBase implements BusNode {
       else e.cancel();
     }
     this.entities.clear();
-    this.clockSub = undefined;
+    this.simTime.detach();
     this.bus.removeNode(this);
   }
 }

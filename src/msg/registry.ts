@@ -8,8 +8,18 @@ import { MessageReader, MessageWriter } from '@foxglove/rosmsg2-serialization';
 /** This package's ROS 2 name: the namespace of everything in msg/ and srv/. */
 export const PACKAGE_NAME = 'grasp_perception';
 
-/** Package root (holds msg/, srv/, config/): two levels above both src/msg and dist/msg. */
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * Package root (holds package.xml, msg/, srv/, config/): the nearest folder above this file with a
+ * package.xml — two levels above src/msg and dist/msg, further for test builds (build/ros-tests/src/msg).
+ */
+export const PACKAGE_ROOT = findPackageRoot(__dirname);
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.xml'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..');
+  }
+}
 
 /** The standard messages this package publishes or consumes, besides its own. */
 export const STANDARD_MESSAGES = [

@@ -13,6 +13,7 @@ import {
   ServiceTimeoutError,
 } from '../../src/bus';
 import { type Image, type SuctionGraspArray } from '../../src/msg';
+import { afterEach, describe, expect, it } from '../support/test-api';
 
 export type BusFactory = (argv?: string[]) => Promise<Bus>;
 
@@ -36,8 +37,8 @@ function tmpParams(text: string): string {
 }
 
 /**
- * The behaviour every Bus implementation must show. Runs against the in-process bus here and
- * against rclnodejs where ROS 2 is sourced.
+ * The behaviour every Bus implementation must show. Runs against the in-process bus under jest and
+ * against rclnodejs over DDS in the ROS 2 tier (test/ros, under node's test runner).
  */
 export function busContract(name: string, makeBus: BusFactory): void {
   describe(`bus contract: ${name}`, () => {
@@ -286,6 +287,130 @@ export function busContract(name: string, makeBus: BusFactory): void {
       expect(n.setParameters({ use_sim_time: false }).successful).toBe(true);
       expect(n.clock.isSimTime()).toBe(false);
       expect(n.clock.now().sec).toBeGreaterThan(1_600_000_000);
+    });
+
+    it('applies the first matching remap rule once, never chaining rules', async () => {
+      bus = await makeBus(['--ros-args', '-r', 'a:=b', '-r', 'b:=c']);
+      const n = node('chain');
+      expect(n.resolveTopicName('a')).toBe('/b');
+      expect(n.resolveTopicName('b')).toBe('/c');
+      const atB: number[] = [];
+      const atC: number[] = [];
+      const listener = node('listener');
+      // Absolute names are remapped too; '/c' has no rule, so this subscription sits on /c exactly.
+      listener.createSubscription('sensor_msgs/msg/Image', '/c', QOS_DEFAULT, (m) => {
+        atC.push(m.data[0]);
+      });
+      const other = node('other', { arguments: ['-r', '/b:=/b_exact'] });
+      other.createSubscription('sensor_msgs/msg/Image', '/b', QOS_DEFAULT, (m) => {
+        atB.push(m.data[0]);
+      });
+      n.createPublisher('sensor_msgs/msg/Image', 'a', QOS_DEFAULT).publish(image(3));
+      await bus.settle();
+      // 'a' → '/b' (not on to '/c'); 'other' listens on /b_exact, so nobody hears it on /b or /c.
+      expect(atC).toEqual([]);
+      expect(atB).toEqual([]);
+      n.createPublisher('sensor_msgs/msg/Image', '/c', QOS_DEFAULT).publish(image(4));
+      await bus.settle();
+      expect(atC).toEqual([4]);
+    });
+
+    it('carries a camera-sized image unchanged (raw CDR on rclnodejs)', async () => {
+      bus = await makeBus();
+      const got: Image[] = [];
+      node('listener').createSubscription(
+        'sensor_msgs/msg/Image',
+        '/camera/color/image_raw',
+        QOS_DEFAULT,
+        (m) => {
+          got.push(m);
+        },
+      );
+      const data = new Uint8Array(640 * 480 * 3);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7919) & 255;
+      const sent: Image = {
+        header: { stamp: { sec: 12, nanosec: 345 }, frame_id: 'camera_color_optical_frame' },
+        height: 480,
+        width: 640,
+        encoding: 'rgb8',
+        is_bigendian: 0,
+        step: 640 * 3,
+        data,
+      };
+      node('camera')
+        .createPublisher('sensor_msgs/msg/Image', '/camera/color/image_raw', QOS_DEFAULT)
+        .publish(sent);
+      await bus.settle();
+      expect(got.length).toBe(1);
+      expect({ ...got[0], data: undefined }).toEqual({ ...sent, data: undefined });
+      expect(Buffer.from(got[0].data).equals(Buffer.from(data))).toBe(true);
+    });
+
+    it('a read-only parameter takes its override at declaration and refuses later sets', async () => {
+      bus = await makeBus(['--ros-args', '-p', 'width:=320']);
+      const n = node('sim_node', { namespace: '/camera' });
+      expect(n.declareParameter('width', param.integer(640, 'Image width', { readOnly: true }))).toBe(320);
+      expect(n.describeParameter('width').readOnly).toBe(true);
+      const r = n.setParameters({ width: 160 });
+      expect(r.successful).toBe(false);
+      expect(r.reason).toContain('read-only');
+      expect(n.getParameter('width')).toBe(320);
+    });
+
+    it('the node clock follows a reliable /clock publisher too', async () => {
+      bus = await makeBus(['--ros-args', '-p', 'use_sim_time:=true']);
+      const n = node('perception_node');
+      node('sim')
+        .createPublisher('rosgraph_msgs/msg/Clock', '/clock', QOS_DEFAULT)
+        .publish({
+          clock: { sec: 7, nanosec: 9 },
+        });
+      await bus.settle();
+      expect(n.clock.now()).toEqual({ sec: 7, nanosec: 9 });
+    });
+
+    it('timers run on wall time, also under use_sim_time with no /clock', async () => {
+      bus = await makeBus(['--ros-args', '-p', 'use_sim_time:=true']);
+      const n = node('watchdog');
+      let ticks = 0;
+      const timer = n.createTimer(0.02, () => ticks++);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      timer.cancel();
+      const after = ticks;
+      expect(after).toBeGreaterThanOrEqual(3);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(ticks).toBe(after);
+    });
+
+    it('a throwing service handler fails that call and the service keeps serving', async () => {
+      bus = await makeBus();
+      let calls = 0;
+      node('perception_node').createService('grasp_perception/srv/DetectGrasps', '~/detect', (req) => {
+        calls++;
+        if (req.timeout === 13) throw new Error('handler failed');
+        const header = { stamp: { sec: 0, nanosec: 0 }, frame_id: 'cam' };
+        return {
+          success: true,
+          message: `ok ${req.timeout}`,
+          grasps: { header, grasps: [] },
+          instances: { header, instances: [] },
+        };
+      });
+      const client = node('planner').createClient(
+        'grasp_perception/srv/DetectGrasps',
+        '/perception_node/detect',
+      );
+      await expect(client.call({ timeout: 13 }, 500)).rejects.toThrow();
+      const res = await client.call({ timeout: 2 }, 2000);
+      expect(res.message).toBe('ok 2');
+      expect(calls).toBe(2);
+    });
+
+    it('shutting down twice is harmless', async () => {
+      bus = await makeBus();
+      node('a').createTimer(0.01, () => {});
+      await bus.shutdown();
+      await bus.shutdown();
     });
 
     it('a throwing callback is logged and the subscription keeps running', async () => {
