@@ -2,6 +2,8 @@
 // under `node --test`: jest 29 cannot load rclnodejs 2.x (an ES-module package whose .cjs files require
 // its ES modules), plain Node 20.20 can. Under jest the globals are jest's; elsewhere node:test's, with
 // jest's standalone `expect`, so a shared suite's assertions are the same in both.
+import type * as NodeTest from 'node:test';
+
 /* eslint-disable @typescript-eslint/no-require-imports -- picked at run time, by the runner that loads us */
 type TestApi = {
   describe: jest.Describe;
@@ -13,7 +15,7 @@ type TestApi = {
 };
 
 function nodeTestApi(): TestApi {
-  const t = require('node:test') as typeof import('node:test');
+  const t = require('node:test') as typeof NodeTest;
   const { expect } = require('expect') as { expect: jest.Expect };
   return {
     describe: t.describe as unknown as jest.Describe,
