@@ -15,7 +15,6 @@ import {
   type BusNode,
   type CreateNodeOptions,
   type MessageOf,
-  type NodeClock,
   type Publisher,
   type RequestOf,
   type ResponseOf,
