@@ -41,6 +41,18 @@ export const RGBD_INPUT_PARAMETERS = {
   ),
 };
 
+/**
+ * Checks what the parameter ranges cannot (min_depth < max_depth); on failure destroys the node and
+ * throws one line naming it, as a bad parameter stops a node at start.
+ */
+export function checkRgbdInputParameters(node: BusNode, p: { min_depth: number; max_depth: number }): void {
+  if (p.min_depth < p.max_depth) return;
+  node.destroy();
+  throw new Error(
+    `${node.name}: parameter 'min_depth' (${p.min_depth} m) must be less than 'max_depth' (${p.max_depth} m)`,
+  );
+}
+
 export const rgbdInputOptions = (p: {
   input_qos: string;
   sync_queue_size: number;

@@ -126,3 +126,15 @@ describe('frame_id agreement', () => {
     expect(r.warnings[0].message).toContain(good.color.header.frame_id);
   });
 });
+
+describe('depth range parameters', () => {
+  it('min_depth >= max_depth stops the node at start with one line naming both', async () => {
+    const { InProcessBus } = await import('../../src/bus');
+    const { nodeEntry } = await import('../../src/nodes');
+    const bus = new InProcessBus({ argv: ['--ros-args', '-p', 'min_depth:=2.0', '-p', 'max_depth:=1.0'] });
+    await expect(nodeEntry('camera_check_node').start(bus, {})).rejects.toThrow(
+      "camera_check_node: parameter 'min_depth' (2 m) must be less than 'max_depth' (1 m)",
+    );
+    await bus.shutdown();
+  });
+});

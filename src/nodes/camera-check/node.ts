@@ -2,6 +2,7 @@ import { type Bus, type CreateNodeOptions, param } from '../../bus';
 import { Diagnostics } from '../diagnostics';
 import { type RunningNode } from '../registry';
 import {
+  checkRgbdInputParameters,
   RGBD_INPUT_PARAMETERS,
   type RgbdFault,
   type RgbdFrame,
@@ -51,6 +52,7 @@ export function describeFrame(frame: RgbdFrame): {
 export async function startCameraCheck(bus: Bus, options: CreateNodeOptions): Promise<RunningNode> {
   const node = bus.createNode('camera_check_node', options);
   const p = node.declareParameters(CAMERA_CHECK_PARAMETERS);
+  checkRgbdInputParameters(node, p);
   const diagnostics = new Diagnostics(node, 'rgbd_camera', p.diagnostics_period);
   const started = Date.now();
   let frames = 0;

@@ -21,6 +21,7 @@ import { Diagnostics } from '../diagnostics';
 import { modelParameters, openNodeModel } from '../model-loader';
 import { type RunningNode } from '../registry';
 import {
+  checkRgbdInputParameters,
   RGBD_INPUT_PARAMETERS,
   type RgbdFault,
   type RgbdFrame,
@@ -79,6 +80,7 @@ export const PERCEPTION_PARAMETERS = {
 export async function startPerception(bus: Bus, options: CreateNodeOptions): Promise<RunningNode> {
   const node = bus.createNode('perception_node', options);
   const p = node.declareParameters(PERCEPTION_PARAMETERS);
+  checkRgbdInputParameters(node, p);
   const session = await openNodeModel(node, p, 'perception');
   const params = (): PerceptionParams => ({
     decoding: { score_threshold: p.confidence_threshold, nms_iou: p.nms_iou, max_instances: p.max_instances },

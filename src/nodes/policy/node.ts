@@ -18,6 +18,7 @@ import { LatestFrameWorker } from '../perception/latest-frame';
 import { type RunningNode } from '../registry';
 import { MAX_SERVICE_TIMEOUT_SEC, serviceTimeout } from '../service-timeout';
 import {
+  checkRgbdInputParameters,
   RGBD_INPUT_PARAMETERS,
   type RgbdFault,
   type RgbdFrame,
@@ -101,6 +102,7 @@ function emptyReason(frame: RgbdFrame, observed: Uint8Array): { message: string;
 export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise<RunningNode> {
   const node = bus.createNode('policy_node', options);
   const p = node.declareParameters(POLICY_PARAMETERS);
+  checkRgbdInputParameters(node, p);
   const session = await openNodeModel(node, p, 'policy');
   const specs = policySpecs(session.manifest);
   const wantsSuction = usesSuction(specs);
