@@ -90,7 +90,7 @@ def load_trained(checkpoint):
         net.load_state_dict(ck["model"])
     training = {"method": "Q-learning in the simulator (training/policy_train.py)", "steps": ck.get("steps"),
                 "episodes": ck.get("episodes"), "train_seconds": round(ck.get("train_seconds", 0), 1),
-                "qat": bool(ck.get("qat"))}
+                "qat": bool(ck.get("qat")), "machine": ck.get("machine")}
     return net, spec, ck["policy"], training
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from machine import machine
 from policy_models import build_policy
 from sim_client import SimClient
 
@@ -281,7 +282,7 @@ def main(argv=None):
                 obs = next_obs
     save(ckpt_path)
     torch.save({"model": net.state_dict(), "spec": spec, "policy": a.policy, "steps": step, "episodes": episode,
-                "train_seconds": time.time() - t0}, os.path.join(a.out, "final.pt"))
+                "train_seconds": time.time() - t0, "machine": machine()}, os.path.join(a.out, "final.pt"))
     draw_curve(log, os.path.join(a.out, "curve.png"))
     print(f"done: {step} steps, {episode} episodes, {time.time() - t0:.0f}s", flush=True)
 
@@ -314,7 +315,7 @@ def qat(a, net, spec):
         if (step + 1) % 100 == 0:
             print(f"qat step {step + 1} loss {float(loss):.4f} {time.time() - t0:.0f}s", flush=True)
     torch.save({"model": qnet.state_dict(), "spec": spec, "policy": a.policy, "qat": True, "steps": a.steps,
-                "train_seconds": time.time() - t0}, os.path.join(a.out, "final_qat.pt"))
+                "train_seconds": time.time() - t0, "machine": machine()}, os.path.join(a.out, "final_qat.pt"))
 
 
 if __name__ == "__main__":

@@ -169,6 +169,7 @@ class CheckpointResume(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(tmp, "b", "final.pt")))
             self.assertEqual(torch.load(os.path.join(tmp, "b", "checkpoint.pt"))["step"], 4)
             train.main(common + ["--out", os.path.join(tmp, "b"), "--resume"])
+            self.assertRegex(torch.load(os.path.join(tmp, "a", "final.pt"))["training"]["machine"], r".+, \d+ cores$")
             a = torch.load(os.path.join(tmp, "a", "final.pt"))["model"]
             b = torch.load(os.path.join(tmp, "b", "final.pt"))["model"]
             for k in a:
@@ -237,6 +238,7 @@ class PolicyTraining(unittest.TestCase):
             self.assertGreaterEqual(total, 1000.0)
             self.assertLessEqual(total, 1000.0 + second)
             self.assertGreaterEqual(torch.load(ckpt)["train_seconds"], 1000.0)
+            self.assertRegex(torch.load(os.path.join(out, "final.pt"))["machine"], r".+, \d+ cores$")
             log = [json.loads(line) for line in open(os.path.join(out, "log.jsonl"))]
             self.assertEqual([e["step"] for e in log], [1, 2, 3, 4, 5])
             self.assertTrue(all(e["reward"] in (0.0, 0.5, 1.0) for e in log))

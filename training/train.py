@@ -18,6 +18,7 @@ import time
 import torch
 
 from losses import perception_loss, segmentation_loss
+from machine import machine
 from perception_models import BACKBONES, GraspNet
 from segmentation_models import SEGMENTERS, build_segmenter
 from training_data import batch, load_split, make_input, normalisation
@@ -124,7 +125,7 @@ def train(args):
                      "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up {warmup} steps, cosine to 5 %",
                      "augmentation": "random horizontal and vertical flips", "seed": args.seed,
                      "wall_s": round(wall, 1), "threads": args.threads, "device": str(device),
-                     "torch": str(torch.__version__)},
+                     "torch": str(torch.__version__), "machine": machine()},
     }
     torch.save(final, os.path.join(args.out, "final.pt"))
     print(json.dumps({"arch": args.arch, "samples": steps * args.batch, "wall_s": round(wall, 1)}))
