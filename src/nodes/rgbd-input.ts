@@ -31,7 +31,7 @@ export const RGBD_INPUT_PARAMETERS = {
   }),
   future_stamp_tolerance: param.double(
     0.2,
-    "Stamps further ahead of this node's clock are STAMP_IN_FUTURE (a lone one is dropped), seconds",
+    "Stamps further ahead of this node's wall clock are STAMP_IN_FUTURE (a lone one is dropped), seconds; not judged under use_sim_time",
     { range: { from: 0, to: 60 } },
   ),
   time_jump_threshold: param.double(
@@ -321,6 +321,7 @@ export class RgbdInput {
         index,
         timeToNanos(m.header.stamp),
         timeToNanos(this.node.clock.now()),
+        !this.node.clock.isSimTime(),
       );
       if (verdict.restart) {
         this.timeJumps++;

@@ -68,10 +68,12 @@ export class StampGuard {
   }
 
   /**
-   * Checks one message of `input` stamped `stamp` (ns), received when the clock read `clock` (ns);
-   * a clock of 0 (use_sim_time before the first /clock) is not used for the future check.
+   * Checks one message of `input` stamped `stamp` (ns), received when the clock read `clock` (ns).
+   * A clock of 0 (use_sim_time before the first /clock) is not used; with `judgeFuture` false the
+   * clock is only watched for jumps (under use_sim_time /clock may lag the sensor messages a
+   * simulator stamps and publishes with it, so "ahead of the clock" proves nothing).
    */
-  check(input: number, stamp: bigint, clock: bigint): StampVerdict {
+  check(input: number, stamp: bigint, clock: bigint, judgeFuture = true): StampVerdict {
     const clockUsable = clock > 0n;
     if (clockUsable && this.lastClock !== undefined && this.lastClock - clock > this.jumpBack) {
       const back = this.lastClock - clock;
@@ -101,7 +103,7 @@ export class StampGuard {
         },
       };
     }
-    const lead = clockUsable ? stamp - clock : 0n;
+    const lead = clockUsable && judgeFuture ? stamp - clock : 0n;
     if (lead <= this.tolerance) {
       this.futureRun.set(input, 0);
       // The newest stamp stays the reference: a small step back does not lower it.

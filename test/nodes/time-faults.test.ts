@@ -38,6 +38,12 @@ describe('StampGuard', () => {
     expect([v.accept, v.restart, v.fault?.code]).toEqual([true, true, 'TIME_JUMP']);
     expect(v.fault?.message).toMatch(/stamps jumped back by 5\.000 s/);
   });
+  it('judges nothing against a clock that may lag (use_sim_time), but still watches it for jumps', () => {
+    const g = guard();
+    expect(g.check(0, 105n * S, 100n * S, false)).toEqual({ accept: true });
+    expect(g.check(0, 106n * S, 100n * S, false)).toEqual({ accept: true });
+    expect(g.check(0, 107n * S, 50n * S, false).fault?.code).toBe('TIME_JUMP');
+  });
   it('reports the clock jumping back (use_sim_time) and never judges stamps against a zero clock', () => {
     const g = guard();
     expect(g.check(0, 500n * S, 0n)).toEqual({ accept: true }); // before the first /clock
