@@ -166,7 +166,8 @@ class InProcessPublisher<K extends MessageTypeName> implements Publisher<K> {
   ) {}
 
   publish(message: MessageOf<K>): void {
-    if (this.destroyed) throw new Error(`publisher on '${this.topic}' was destroyed`);
+    // As rclcpp after shutdown: work still in flight when its node stopped publishes nothing.
+    if (this.destroyed) return;
     if (this.qos.durability === 'transient_local') {
       this.history.push(message);
       const keep = this.qos.history === 'keep_all' ? KEEP_ALL_LIMIT : this.qos.depth;

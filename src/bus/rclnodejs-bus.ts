@@ -227,10 +227,16 @@ class RclNode extends NodeBase implements BusNode {
       topic: resolved,
       type,
       qos,
-      publish: (message: MessageOf<K>) =>
-        pub.publish(raw ? Buffer.from(messageRegistry().serialize(type, message)) : (message as never)),
+      // Work still in flight when the node stops (an inference, a diagnostics tick) publishes into a
+      // destroyed publisher: dropped, as the in-process bus does, instead of rcl's invalid-pointer error.
+      publish: (message: MessageOf<K>) => {
+        if (this.destroyed || this.r.isShutdown()) return;
+        pub.publish(raw ? Buffer.from(messageRegistry().serialize(type, message)) : (message as never));
+      },
       subscriptionCount: () => matchedCount(pub, 'subscriptionCount'),
-      destroy: () => this.node.destroyPublisher(pub),
+      destroy: () => {
+        if (!this.destroyed) this.node.destroyPublisher(pub);
+      },
     };
   }
 
@@ -268,7 +274,9 @@ class RclNode extends NodeBase implements BusNode {
       publisherCount: () => matchedCount(sub, 'publisherCount'),
       // The middleware drops under keep-last without telling rclnodejs; only receipts are counted.
       stats: () => ({ received, dropped: 0 }),
-      destroy: () => this.node.destroySubscription(sub),
+      destroy: () => {
+        if (!this.destroyed) this.node.destroySubscription(sub);
+      },
     };
   }
 
@@ -288,7 +296,12 @@ class RclNode extends NodeBase implements BusNode {
         );
       },
     );
-    return { service: resolved, destroy: () => this.node.destroyService(service) };
+    return {
+      service: resolved,
+      destroy: () => {
+        if (!this.destroyed) this.node.destroyService(service);
+      },
+    };
   }
 
   createClient<K extends ServiceTypeName>(type: K, name: string): ServiceClient<K> {
@@ -309,7 +322,9 @@ class RclNode extends NodeBase implements BusNode {
           throw err;
         }
       },
-      destroy: () => this.node.destroyClient(client),
+      destroy: () => {
+        if (!this.destroyed) this.node.destroyClient(client);
+      },
     };
   }
 

@@ -406,6 +406,17 @@ export function busContract(name: string, makeBus: BusFactory): void {
       expect(calls).toBe(2);
     });
 
+    it('work finishing after its node stopped publishes nothing and throws nothing', async () => {
+      bus = await makeBus();
+      const n = node('perception_node');
+      const pub = n.createPublisher('sensor_msgs/msg/Image', '/late', QOS_DEFAULT);
+      const sub = n.createSubscription('sensor_msgs/msg/Image', '/late', QOS_DEFAULT, () => {});
+      n.destroy();
+      expect(() => pub.publish(image(1))).not.toThrow();
+      expect(() => sub.destroy()).not.toThrow();
+      expect(() => pub.destroy()).not.toThrow();
+    });
+
     it('shutting down twice is harmless', async () => {
       bus = await makeBus();
       node('a').createTimer(0.01, () => {});
