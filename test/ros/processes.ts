@@ -131,6 +131,6 @@ export async function waitForNodes(nodes: readonly string[], timeoutMs: number):
       1000,
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; last listing:\n${last}`);
+    throw new Error(`${(err as Error).message}; last listing:\n${last}`, { cause: err });
   }
 }
