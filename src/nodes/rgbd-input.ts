@@ -63,9 +63,6 @@ export const rgbdInputOptions = (p: {
   future_stamp_tolerance: number;
   time_jump_threshold: number;
 }): RgbdInputOptions => {
-  if (p.min_depth >= p.max_depth) {
-    throw new Error(`min_depth (${p.min_depth} m) must be less than max_depth (${p.max_depth} m)`);
-  }
   return {
     qos: qosProfile(p.input_qos),
     queueSize: p.sync_queue_size,
@@ -315,10 +312,11 @@ export class RgbdInput {
       futureToleranceSec: options.futureToleranceSec ?? 0.2,
       jumpBackSec: jumpSec,
     });
-    const receive = (stream: keyof RgbdInput['received'], index: number, m: Image | CameraInfo): void => {
+    /** Counts a message, checks its stamp, and passes it to the synchronizer unless dropped. */
+    const receive = (stream: keyof RgbdInput['received'], m: Image | CameraInfo, add: () => void): void => {
       this.received[stream]++;
       const verdict = this.guard.check(
-        index,
+        RGBD_INPUT[stream === 'camera_info' ? 'cameraInfo' : stream],
         timeToNanos(m.header.stamp),
         timeToNanos(this.node.clock.now()),
         !this.node.clock.isSimTime(),
@@ -329,17 +327,17 @@ export class RgbdInput {
       }
       if (!verdict.accept) this.futureDrops++;
       if (verdict.fault) onFault({ stream, ...verdict.fault });
-      if (verdict.accept) this.sync.add(index as 0, m as Image);
+      if (verdict.accept) add();
     };
     this.subs = [
       node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.color, options.qos, (m) =>
-        receive('color', RGBD_INPUT.color, m),
+        receive('color', m, () => this.sync.add(RGBD_INPUT.color, m)),
       ),
       node.createSubscription('sensor_msgs/msg/Image', RGBD_TOPICS.depth, options.qos, (m) =>
-        receive('depth', RGBD_INPUT.depth, m),
+        receive('depth', m, () => this.sync.add(RGBD_INPUT.depth, m)),
       ),
       node.createSubscription('sensor_msgs/msg/CameraInfo', RGBD_TOPICS.info, options.qos, (m) =>
-        receive('camera_info', RGBD_INPUT.cameraInfo, m),
+        receive('camera_info', m, () => this.sync.add(RGBD_INPUT.cameraInfo, m)),
       ),
     ];
   }
