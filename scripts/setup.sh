@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # One idempotent setup for a fresh Debian 12 / Ubuntu machine: system packages, npm dependencies,
-# the OpenCV addon built against the system OpenCV, and the TypeScript build. Safe to re-run: each
+# the OpenCV addon built against the system OpenCV, the TypeScript build, and where a ROS 2 is
+# present, rclnodejs and this package's colcon workspace (scripts/setup-ros.sh). Safe to re-run: each
 # step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(build-essential pkg-config python3 libopencv-dev python3-catkin-pkg python3-numpy python3-pil python3-torch python3-torchvision python3-onnx)
+APT_PACKAGES=(build-essential pkg-config python3 libopencv-dev python3-catkin-pkg python3-numpy python3-pil python3-torch python3-torchvision python3-onnx libsdformat-dev)
 NODE_MIN=20.19.0
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -37,4 +38,8 @@ fi
 bash scripts/build-opencv4nodejs.sh
 
 npx tsc -p tsconfig.build.json
+
+# With a ROS 2 present (sourced, or under /opt/ros): rclnodejs built, this package in its colcon
+# workspace build/ros2, messages generated. Without one, the in-process bus needs none of it.
+bash scripts/setup-ros.sh
 echo "setup: ready"

@@ -100,6 +100,17 @@ export async function startExecutive(
       };
     });
 
+  const executorListening = async (timeoutS: number): Promise<void> => {
+    const end = Date.now() + timeoutS * 1000;
+    while (actions.subscriptionCount() === 0) {
+      if (Date.now() > end)
+        throw new Error(
+          `nothing subscribes to ${actions.topic} within ${timeoutS} s (is 'action' remapped to the executor?)`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
   const steps: ExecutedStep[] = [];
   const events = (): EpisodeEvent[] => steps.map((s) => s.event);
   let objects = 0;
@@ -137,6 +148,9 @@ export async function startExecutive(
       }
       const before = latest?.actions_executed ?? 0;
       const t1 = Date.now();
+      // Across processes the action publisher matches the executor's subscription on its own
+      // discovery schedule, after the status link; an action sent before that would be lost.
+      await executorListening(p.execute_timeout);
       actions.publish(r.action);
       const status = await nextStatus(before, p.execute_timeout);
       const grasp = r.action.type === PushGraspActionConstants.GRASP;

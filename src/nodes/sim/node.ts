@@ -171,6 +171,16 @@ export async function startSimNode(bus: Bus, options: CreateNodeOptions): Promis
         values: { 'last outcome': r.outcome, scenario: episode.scenario, seed: episode.seed },
       });
     } catch (err) {
+      // Every action gets a status, a rejected one too: the executive waiting on ~/status must never
+      // wait out its timeout for an action the simulator refused.
+      actions++;
+      last = {
+        last_action_type: a.type,
+        last_action_success: false,
+        last_action_outcome: 'rejected',
+        scene_changed: false,
+      };
+      publishStatus();
       node.logger.warn(`rejected action: ${(err as Error).message}`);
       diagnostics.report('simulator', {
         level: 'warn',
