@@ -9,7 +9,7 @@ import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
 import { runInfer } from './infer';
 import { replay } from '../bag/replay';
-import { runBench } from '../perception/bench';
+import { type BenchBus, runBench } from '../eval/bench';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadManifest } from '../models/manifest';
@@ -210,6 +210,14 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       30,
     )
     .option('--scenes <n>', 'distinct simulator scenes cycled through', integer('--scenes', 1, 100), 8)
+    .addOption(
+      new Option(
+        '--bus <bus>',
+        'sustained run: perception_node in this process (inprocess), as its own process over DDS (rclnodejs: needs ROS 2 sourced), or both in one run',
+      )
+        .choices(['inprocess', 'rclnodejs', 'both'])
+        .default('inprocess'),
+    )
     .option('--json', 'print one JSON object (the only output format)', true)
     .action(
       async (o: {
@@ -221,6 +229,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         rate: number;
         seconds: number;
         scenes: number;
+        bus: BenchBus;
       }) => {
         io.out(`${JSON.stringify(await runBench(o))}\n`);
       },

@@ -3,7 +3,7 @@
 // without them fails with one line naming what to install.
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
-import { ros2 } from './processes';
+import { PACKAGE_ROOT, ros2 } from './processes';
 
 describe('ros2 launch grasp_perception <file> --show-args', () => {
   for (const [file, args] of [
@@ -26,5 +26,35 @@ describe('ros2 launch grasp_perception <file> --show-args', () => {
     const errors = r.output.split('\n').filter((l) => l.includes('[ERROR]'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/ros_gz_sim.*ros_gz_bridge.*not found; install them: .*ros-\w+-ros-gz/);
+  });
+});
+
+describe('grasp-perception bench --bus both', () => {
+  it('measures perception_node in this process and as its own process over DDS in one run', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(
+      process.execPath,
+      [
+        `${PACKAGE_ROOT}/bin/grasp-perception.js`,
+        'bench',
+        '--frames',
+        '5',
+        '--seconds',
+        '3',
+        '--rate',
+        '5',
+        '--bus',
+        'both',
+      ],
+      { encoding: 'utf8', timeout: 180_000 },
+    );
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    for (const k of ['sustained', 'sustained_rclnodejs']) {
+      expect(out[k].frames_answered).toBeGreaterThan(0);
+      expect(Number.isFinite(out[k].lag_ms_p99)).toBe(true);
+    }
+    expect(out.sustained.bus).toBe('inprocess');
+    expect(out.sustained_rclnodejs.bus).toBe('rclnodejs');
   });
 });

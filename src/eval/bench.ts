@@ -1,22 +1,29 @@
 // `grasp-perception bench`: per-stage latency of the perception pipeline on 640x480 RGB-D messages
-// (CDR bytes in, as rclnodejs delivers them with isRaw), and a sustained fixed-rate run through the
-// node on the in-process bus (drops, lag growth, RSS). Prints JSON; not a test.
-import { InProcessBus, QOS_DEFAULT, QOS_SENSOR_DATA } from '../bus';
-import { messageRegistry, type CameraInfo, type Image, type SuctionGraspArray } from '../msg';
+// (CDR bytes in, as rclnodejs delivers them with isRaw), and a sustained fixed-rate run through
+// perception_node (drops, lag growth, RSS): on the in-process bus, and/or with the node as its own
+// process on the rclnodejs bus over DDS, measured in the same run. Prints JSON; not a test.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Bus, InProcessBus, QOS_DEFAULT, QOS_SENSOR_DATA } from '../bus';
+import { RclnodejsBus } from '../bus/rclnodejs-bus';
+import { messageRegistry, PACKAGE_ROOT, type CameraInfo, type Image, type SuctionGraspArray } from '../msg';
 import { openModel } from '../models/session';
 import { nodeEntry } from '../nodes';
 import { decodeRgbdFrame } from '../nodes/rgbd-input';
 import { simFrameToMessages } from '../nodes/sim/messages';
 import { BinPickingSim } from '../sim';
-import { percentile } from '../eval/metrics';
+import { percentile } from './metrics';
 import {
   graspArrayMessage,
   heatmapMessages,
   instanceArrayMessage,
   labelImageMessage,
   poseArrayMessage,
-} from './messages';
-import { perceive } from './pipeline';
+} from '../perception/messages';
+import { perceive } from '../perception/pipeline';
+
+export type BenchBus = 'inprocess' | 'rclnodejs' | 'both';
 
 export interface BenchOptions {
   model: string;
@@ -28,6 +35,8 @@ export interface BenchOptions {
   rate: number;
   seconds: number;
   scenes: number;
+  /** Where the sustained run's perception_node runs; 'both' measures both, one after the other. */
+  bus?: BenchBus;
 }
 
 const stats = (v: number[]) => ({
@@ -117,28 +126,119 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     threads: o.threads,
     stages_ms: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, stats(v)])),
   };
-  if (o.seconds > 0) result.sustained = await sustained(o, samples);
+  if (o.seconds > 0) {
+    const bus = o.bus ?? 'inprocess';
+    if (bus !== 'rclnodejs') result.sustained = await sustained(o, samples, inProcessHarness);
+    if (bus !== 'inprocess') result.sustained_rclnodejs = await sustained(o, samples, processHarness);
+    if (bus === 'both') result.cross_process_over_in_process = crossProcessRatios(result);
+  }
   return result;
 }
 
-/** perception_node on the in-process bus fed at a fixed rate: drops, lag over time, memory. */
+/** Lag and output-rate ratios of the two sustained runs of one bench run. */
+function crossProcessRatios(r: Record<string, unknown>): Record<string, number | null> {
+  const a = r.sustained as Record<string, number | null>;
+  const b = r.sustained_rclnodejs as Record<string, number | null>;
+  const ratio = (k: string) => (a[k] && b[k] ? +((b[k] as number) / (a[k] as number)).toFixed(2) : null);
+  return {
+    lag_ms_last_third_p50: ratio('lag_ms_last_third_p50'),
+    lag_ms_p99: ratio('lag_ms_p99'),
+    output_rate_hz: ratio('output_rate_hz'),
+  };
+}
+
+/** perception_node under test, with the bus this process talks to it on. */
+interface Harness {
+  bus: Bus;
+  /** RSS of the process perception_node runs in, bytes. */
+  rss(): number;
+  /** Resolves when the node hears the camera and the listener hears the node. */
+  ready(matched: () => boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const nodeArgs = (o: BenchOptions) => [
+  '--ros-args',
+  '-r',
+  '__ns:=/bench',
+  '-p',
+  `model_file_path:=${path.resolve(o.model)}`,
+  '-p',
+  `intra_op_threads:=${o.threads}`,
+  '-p',
+  'publish_overlay:=false',
+];
+
+async function inProcessHarness(o: BenchOptions): Promise<Harness> {
+  const bus = new InProcessBus({ argv: nodeArgs(o) });
+  const node = await nodeEntry('perception_node').start(bus, {});
+  return {
+    bus,
+    rss: () => process.memoryUsage().rss,
+    ready: async () => {},
+    stop: async () => {
+      await node.stop();
+      await bus.shutdown();
+    },
+  };
+}
+
+/** perception_node as its own process on the rclnodejs bus (as `ros2 run` starts it); the camera here. */
+async function processHarness(o: BenchOptions): Promise<Harness> {
+  const bus = await RclnodejsBus.create([]);
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(PACKAGE_ROOT, 'bin', 'grasp-perception.js'),
+      'run',
+      'perception_node',
+      '--bus',
+      'rclnodejs',
+      ...nodeArgs(o),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const stop = async () => {
+    child.kill('SIGINT');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killer);
+    await bus.shutdown();
+  };
+  return {
+    bus,
+    rss: () => {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : 0;
+    },
+    ready: async (matched) => {
+      const end = Date.now() + 60_000;
+      while (!matched()) {
+        if (child.exitCode !== null || Date.now() > end) {
+          await stop();
+          throw new Error(
+            `perception_node did not come up over DDS within 60 s: ${stderr.trim().split('\n').at(-1) ?? ''}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop,
+  };
+}
+
+/** perception_node fed at a fixed rate: drops, lag over time, memory of its process. */
 async function sustained(
   o: BenchOptions,
   samples: { color: Uint8Array; depth: Uint8Array; info: Uint8Array }[],
+  makeHarness: (o: BenchOptions) => Promise<Harness>,
 ): Promise<Record<string, unknown>> {
   const reg = messageRegistry();
-  const bus = new InProcessBus({
-    argv: [
-      '--ros-args',
-      '-p',
-      `model_file_path:=${o.model}`,
-      '-p',
-      `intra_op_threads:=${o.threads}`,
-      '-p',
-      'publish_overlay:=false',
-    ],
-  });
-  const node = await nodeEntry('perception_node').start(bus, { namespace: '/bench' });
+  const harness = await makeHarness(o);
+  const { bus } = harness;
   const cam = bus.createNode('bench_camera');
   const pub = {
     color: cam.createPublisher('sensor_msgs/msg/Image', '/bench/color/image_raw', QOS_SENSOR_DATA),
@@ -147,7 +247,7 @@ async function sustained(
   };
   const sentAt = new Map<number, number>();
   const lags: { t: number; lag: number }[] = [];
-  cam.createSubscription(
+  const grasps = cam.createSubscription(
     'grasp_perception/msg/SuctionGraspArray',
     '/bench/perception_node/suction_grasps',
     QOS_DEFAULT,
@@ -165,7 +265,14 @@ async function sustained(
     depth: reg.deserialize<Image>('sensor_msgs/msg/Image', s.depth),
     info: reg.deserialize<CameraInfo>('sensor_msgs/msg/CameraInfo', s.info),
   }));
-  const rss0 = process.memoryUsage().rss;
+  await harness.ready(
+    () =>
+      grasps.publisherCount() > 0 &&
+      pub.color.subscriptionCount() > 0 &&
+      pub.depth.subscriptionCount() > 0 &&
+      pub.info.subscriptionCount() > 0,
+  );
+  const rss0 = harness.rss();
   const t0 = performance.now();
   const period = 1000 / o.rate;
   let sent = 0;
@@ -183,17 +290,18 @@ async function sustained(
     pub.depth.publish({ ...s.depth, header: { ...s.depth.header, stamp } });
     pub.info.publish({ ...s.info, header: { ...s.info.header, stamp } });
     sent++;
-    if (sent % 30 === 0) rssMax = Math.max(rssMax, process.memoryUsage().rss);
+    if (sent % 30 === 0) rssMax = Math.max(rssMax, harness.rss());
   }
   await bus.settle();
   await new Promise((r) => setTimeout(r, 300));
   const elapsed = (performance.now() - t0) / 1000;
-  await node.stop();
-  await bus.shutdown();
+  const rssEnd = harness.rss();
+  await harness.stop();
   const third = Math.max(1, Math.floor(lags.length / 3));
   const first = lags.slice(0, third).map((l) => l.lag);
   const last = lags.slice(-third).map((l) => l.lag);
   return {
+    bus: bus.kind,
     rate_hz: o.rate,
     seconds: +elapsed.toFixed(1),
     frames_sent: sent,
@@ -210,6 +318,6 @@ async function sustained(
       : null,
     rss_mb_start: +(rss0 / 2 ** 20).toFixed(1),
     rss_mb_max: +(rssMax / 2 ** 20).toFixed(1),
-    rss_mb_end: +(process.memoryUsage().rss / 2 ** 20).toFixed(1),
+    rss_mb_end: +(rssEnd / 2 ** 20).toFixed(1),
   };
 }
