@@ -1,5 +1,6 @@
 // sim_node + perception_node on the in-process bus with the shipped model: the grasps land on objects'
-// graspable surfaces per the simulator's own ground truth, at the true surface point.
+// graspable surfaces per the simulator's own ground truth (well above a random pixel's rate), at the
+// true surface point.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,6 +37,8 @@ describe('perception_node with sim_node', () => {
   it('top-5 grasps lie on graspable surfaces, at the true surface point', async () => {
     let onSurface = 0;
     let total = 0;
+    // Trivial baseline: a grasp at a random pixel lands on a graspable surface this often.
+    const randomPixelRates: number[] = [];
     const errorsMm: number[] = [];
     for (const seed of SEEDS) {
       const logs: LogRecord[] = [];
@@ -80,6 +83,9 @@ describe('perception_node with sim_node', () => {
       );
       const f = sim.frame({ realism: false });
       sim.dispose();
+      let graspable = 0;
+      for (let k = 0; k < f.instance.length; k++) if (f.instance[k] > 0 && f.suction![k] >= 0.5) graspable++;
+      randomPixelRates.push(graspable / f.instance.length);
       const msg = grasps[0];
       expect(msg.header.frame_id).toBe('camera_color_optical_frame');
       expect(msg.grasps.length).toBeGreaterThanOrEqual(5);
@@ -101,10 +107,13 @@ describe('perception_node with sim_node', () => {
     }
     errorsMm.sort((a, b) => a - b);
     const median = errorsMm[errorsMm.length >> 1];
-    expect({ onSurface: onSurface / total >= 0.8, median: median < 5 }).toEqual({
-      onSurface: true,
-      median: true,
-    });
+    const randomPixel = randomPixelRates.reduce((a, b) => a + b, 0) / randomPixelRates.length;
+    expect(Number.isFinite(median)).toBe(true);
+    expect({
+      onSurface: onSurface / total >= 0.8,
+      marginOverRandomPixel: onSurface / total >= randomPixel + 0.3,
+      median: median < 5,
+    }).toEqual({ onSurface: true, marginOverRandomPixel: true, median: true });
   });
 
   it('a missing model stops the node at start with one clear error', async () => {
