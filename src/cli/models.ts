@@ -9,7 +9,7 @@ import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
 import { runInfer } from './infer';
 import { replay } from '../bag/replay';
-import { type BenchBus, runBench } from '../eval/bench';
+import { type BenchOptions, runBench } from '../eval/bench';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadManifest } from '../models/manifest';
@@ -219,21 +219,9 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         .default('inprocess'),
     )
     .option('--json', 'print one JSON object (the only output format)', true)
-    .action(
-      async (o: {
-        model: string;
-        frames: number;
-        width: number;
-        height: number;
-        threads: number;
-        rate: number;
-        seconds: number;
-        scenes: number;
-        bus: BenchBus;
-      }) => {
-        io.out(`${JSON.stringify(await runBench(o))}\n`);
-      },
-    );
+    .action(async (o: BenchOptions) => {
+      io.out(`${JSON.stringify(await runBench(o))}\n`);
+    });
 
   program
     .command('calibrate')
