@@ -67,3 +67,5 @@ export {
 } from './sim';
 export { DEFAULT_SEAL_MODEL, type SealFailure, type SealModel, sealScoreAt } from './suction';
 export { contactSheet } from './contact-sheet';
+export { BIN_COLORS, type Cell, CellError, DEFAULT_CELL, loadCell, parseCell } from './cell';
+export { type CellSample, defaultCameraConfig, sampleCellScene } from './cell-scene';

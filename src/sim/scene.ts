@@ -108,6 +108,10 @@ export interface ClutterOptions {
   bin?: Partial<BinSpec>;
   /** Shape families to draw from (default: all). */
   kinds?: readonly ShapeKind[];
+  /** Draws each object's shape instead of `kinds` (cells: weighted families, meshes). */
+  drawShape?: (rng: Rng, index: number) => Shape;
+  /** Half side of the square objects are dropped over (default: the bin's inner half size). */
+  dropHalf?: number;
 }
 
 function hsvToRgb(h: number, s: number, v: number): Rgb {
@@ -200,9 +204,8 @@ export function rotatedHalfExtents(shape: Shape, orientation: Quat): { half: Vec
  */
 const DROP_ATTEMPTS = 3;
 
-function dropPoses(rng: Rng, shapes: readonly Shape[], bin: BinSpec): Pose[] {
+function dropPoses(rng: Rng, shapes: readonly Shape[], half: number): Pose[] {
   const placed: { lo: Vec3; hi: Vec3 }[] = [];
-  const half = bin.innerSize / 2;
   const gap = 0.003;
   return shapes.map((shape) => {
     const orientation = randomQuat(rng);
@@ -260,8 +263,9 @@ export function generateClutter(options: ClutterOptions): Scene {
   const poseRng = new Rng(deriveSeed(seed, 'poses'));
   const lookRng = new Rng(deriveSeed(seed, 'appearance'));
 
-  const shapes = Array.from({ length: count }, () => randomShape(shapeRng, shapeRng.pick(kinds)));
-  const poses = dropPoses(poseRng, shapes, bin);
+  const draw = options.drawShape ?? ((rng: Rng) => randomShape(rng, rng.pick(kinds)));
+  const shapes = Array.from({ length: count }, (_, i) => draw(shapeRng, i));
+  const poses = dropPoses(poseRng, shapes, Math.min(options.dropHalf ?? Infinity, bin.innerSize / 2));
   const objects: SceneObject[] = shapes.map((shape, i) => ({
     id: i + 1,
     shape,

@@ -1,6 +1,8 @@
 // The simulator: a scene in rapier, a camera, frames with ground truth, and the two actions
 // (suction grasp, push). Every random draw is seeded from the scene seed; nothing reads the clock.
 import { type Camera, type CameraConfig, createCamera } from './camera';
+import { type Cell } from './cell';
+import { type CellSample, sampleCellScene, shiftRgb } from './cell-scene';
 import { type FrameOptions, renderDepth, renderFrame, type SimFrame } from './frame';
 import { normalize, type Pose, quatAngle, scale, sub, type Vec3, vec3 } from './math';
 import { initPhysics, type PhysicsOptions, PhysicsWorld } from './physics';
@@ -17,6 +19,8 @@ export interface SimOptions {
   frame?: FrameOptions;
   /** Drop and settle the objects before the first frame (default true); false keeps poses as given. */
   settle?: boolean;
+  /** Colour image shift relative to depth and labels, whole pixels (a cell's misregistration). */
+  misregistration?: readonly [number, number];
 }
 
 export interface ActionReport {
@@ -74,14 +78,17 @@ export class BinPickingSim {
   private readonly physics: PhysicsWorld;
   private objects: SceneObject[];
   private frameIndex = 0;
+  private readonly misregistration: readonly [number, number];
 
   private constructor(
     private readonly base: Scene,
     camera: Camera,
     physics: PhysicsWorld,
     private readonly frameDefaults: FrameOptions,
+    misregistration: readonly [number, number] = [0, 0],
   ) {
     this.camera = camera;
+    this.misregistration = misregistration;
     this.physics = physics;
     this.objects = base.objects.map((o) => ({ ...o, pose: clonePose(o.pose) }));
   }
@@ -100,7 +107,7 @@ export class BinPickingSim {
       options.camera && 'intrinsics' in options.camera ? options.camera : createCamera(options.camera);
     const physics = new PhysicsWorld(scene.bin, options.physics);
     for (const obj of scene.objects) physics.addObject(obj);
-    const sim = new BinPickingSim(scene, camera, physics, options.frame ?? {});
+    const sim = new BinPickingSim(scene, camera, physics, options.frame ?? {}, options.misregistration);
     if (options.settle !== false) {
       // Fall inside a tall hopper, then let go of it: whatever ends up above the walls may spill.
       physics.addHopper();
@@ -118,6 +125,25 @@ export class BinPickingSim {
     seed?: number,
   ): Promise<BinPickingSim> {
     return BinPickingSim.create(scenarioScene(scenario, seed), { settle: scenario.settle, ...options });
+  }
+
+  /**
+   * One scene of a cell for `seed`: its bin or table top, objects, camera and misregistration
+   * (`options.camera` is ignored: the cell decides; `size` is used when the cell fixes no intrinsics).
+   */
+  static async fromCell(
+    cell: Cell,
+    seed: number,
+    options: SimOptions & { size?: { width: number; height: number } } = {},
+  ): Promise<{ sim: BinPickingSim; sample: CellSample }> {
+    const { size, ...rest } = options;
+    const sample = sampleCellScene(cell, seed, size);
+    const sim = await BinPickingSim.create(sample.scene, {
+      ...rest,
+      camera: sample.camera,
+      misregistration: sample.misregistration,
+    });
+    return { sim, sample };
   }
 
   /** Random clutter of `count` objects from `seed`, dropped and settled. */
@@ -142,7 +168,10 @@ export class BinPickingSim {
   /** Renders the current scene with ground truth; each call gets its own noise seed. */
   frame(options: FrameOptions = {}): SimFrame {
     const frameSeed = deriveSeed(this.base.seed, `frame-${this.frameIndex++}`);
-    return renderFrame(this.scene, this.camera, { frameSeed, ...this.frameDefaults, ...options });
+    const frame = renderFrame(this.scene, this.camera, { frameSeed, ...this.frameDefaults, ...options });
+    const [dx, dy] = this.misregistration;
+    if (dx !== 0 || dy !== 0) frame.rgb = shiftRgb(frame.rgb, frame.width, frame.height, dx, dy);
+    return frame;
   }
 
   /** Steps until at rest; objects that ended up outside the bin are removed. Returns their ids. */

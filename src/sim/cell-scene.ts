@@ -1,0 +1,267 @@
+// One scene of a cell: the cell's fixed parts plus its randomisation, drawn from the scene seed.
+// Camera pose and intrinsics are sampled jointly: the pose first, then the focal length from the
+// range that keeps every corner of the workspace (floor and rim) inside the image.
+import { type CameraConfig, type CameraIntrinsics, createCamera, projectPoint } from './camera';
+import { type BinColor, type Cell, CellError, type CellObjectEntry, lookAtPose } from './cell';
+import { mat3ToQuat, quatToMat3, type Pose, type Vec3, vec3 } from './math';
+import { deriveSeed, Rng } from './random';
+import {
+  type Appearance,
+  type BinSpec,
+  DEFAULT_BIN,
+  generateClutter,
+  randomShape,
+  type Rgb,
+  type Scene,
+} from './scene';
+import { type Shape, type ShapeKind } from './shapes';
+
+/** What a cell's scene needs besides the scene: the camera, the colour shift and the sensor. */
+export interface CellSample {
+  scene: Scene;
+  camera: CameraConfig;
+  /** Colour image shift relative to depth and labels, whole pixels (x right, y down). */
+  misregistration: [number, number];
+  /** Sensor model drawn for this scene; null = the caller's generic realism setting. */
+  sensor: string | null;
+  /** Objects requested (before settling spills any). */
+  count: number;
+  /** True when this scene has no bin (objects on the table). */
+  tabletop: boolean;
+  /** Corners of the workspace (floor and rim, or the table area and pile top) kept in view. */
+  workspace: Vec3[];
+}
+
+/** Linear-RGB base colours of the named bin colours (plastic totes, as sRGB photos show them). */
+export const BIN_COLOR_RGB: Readonly<Record<BinColor, Rgb>> = Object.freeze({
+  red: [0.55, 0.04, 0.03],
+  blue: [0.03, 0.1, 0.45],
+  black: [0.018, 0.018, 0.02],
+  grey: [0.28, 0.29, 0.3],
+  green: [0.05, 0.3, 0.07],
+  white: [0.78, 0.78, 0.75],
+});
+
+/** Table-top cells: a wide, flush slab stands in for the bin so physics and rendering stay one path. */
+const TABLETOP_SLAB = 1.2;
+/** Height objects pile to on a table top, for the in-view check. */
+const TABLETOP_PILE = 0.12;
+/** Pixels kept between the workspace and the image border. */
+const VIEW_MARGIN_PX = 4;
+const CAMERA_ATTEMPTS = 200;
+
+/** Today's D435 view at any resolution (what the simulator does without a cell). */
+export function defaultCameraConfig(width: number, height: number): CameraConfig {
+  const scale = width / 640;
+  return { width, height, fx: 615 * scale, fy: 615 * scale };
+}
+
+/** The corners that must stay in view: the workspace floor and its rim (or the pile top). */
+export function workspaceCorners(bin: BinSpec, tabletopHalf: number | null): Vec3[] {
+  const half = tabletopHalf ?? bin.innerSize / 2;
+  const top = tabletopHalf === null ? bin.wallHeight : TABLETOP_PILE;
+  const out: Vec3[] = [];
+  for (const z of [0, top])
+    for (const x of [-half, half]) for (const y of [-half, half]) out.push(vec3(x, y, z));
+  return out;
+}
+
+/** Largest focal length (px) at which every point projects inside the image with a margin; 0 if none. */
+export function maxFocalInView(pose: Pose, width: number, height: number, points: readonly Vec3[]): number {
+  const probe = createCamera({ width, height, fx: 1, fy: 1, pose });
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  let best = Infinity;
+  for (const p of points) {
+    const { u, v, depth } = projectPoint(probe, p);
+    if (depth < 0.05) return 0;
+    // With fx = 1 the projection is cx + x/z; the offset scales linearly with the focal length.
+    const dx = Math.abs(u - cx);
+    const dy = Math.abs(v - cy);
+    if (dx > 0) best = Math.min(best, (cx - VIEW_MARGIN_PX) / dx);
+    if (dy > 0) best = Math.min(best, (cy - VIEW_MARGIN_PX) / dy);
+  }
+  return best;
+}
+
+function rollAboutOptical(pose: Pose, roll: number): Pose {
+  const m = quatToMat3(pose.orientation);
+  const c = Math.cos(roll);
+  const s = Math.sin(roll);
+  // Columns are the optical x, y, z axes in the world; rotate x and y about z.
+  const out = [...m];
+  for (let r = 0; r < 3; r++) {
+    const x = m[r * 3];
+    const y = m[r * 3 + 1];
+    out[r * 3] = c * x + s * y;
+    out[r * 3 + 1] = -s * x + c * y;
+  }
+  return { position: { ...pose.position }, orientation: mat3ToQuat(out) };
+}
+
+/** Joint pose and intrinsics draw keeping `corners` in view; throws when the ranges cannot. */
+export function sampleCamera(cell: Cell, rng: Rng, corners: readonly Vec3[]): CameraConfig {
+  const r = cell.randomization.camera;
+  if (!r) throw new Error('sampleCamera needs a cell with randomization.camera');
+  const deg = Math.PI / 180;
+  for (let attempt = 0; attempt < CAMERA_ATTEMPTS; attempt++) {
+    const [width, height] = rng.pick(r.resolutions);
+    const z = rng.uniform(r.height[0], r.height[1]);
+    const tilt = rng.uniform(r.tiltDeg[0], r.tiltDeg[1]) * deg;
+    const azimuth = rng.uniform(0, 2 * Math.PI);
+    const roll = rng.uniform(r.rollDeg[0], r.rollDeg[1]) * deg;
+    // Aim near the workspace centre; the camera stands back along the tilt.
+    const span = Math.max(...corners.map((c) => Math.abs(c.x)));
+    const target = vec3(rng.uniform(-0.1, 0.1) * span, rng.uniform(-0.1, 0.1) * span, 0);
+    const back = z * Math.tan(tilt);
+    const eye = vec3(target.x + back * Math.cos(azimuth), target.y + back * Math.sin(azimuth), z);
+    const pose = rollAboutOptical(lookAtPose(eye, target), roll);
+    const fxMax = Math.min(r.fx[1], maxFocalInView(pose, width, height, corners));
+    if (fxMax < r.fx[0]) continue;
+    const fx = rng.uniform(r.fx[0], fxMax);
+    // Square pixels; the principal point off-centre by up to 1 % of the size, as calibrations report.
+    const cx = (width - 1) / 2 + rng.uniform(-0.01, 0.01) * width;
+    const cy = (height - 1) / 2 + rng.uniform(-0.01, 0.01) * height;
+    const intrinsics: CameraIntrinsics = { width, height, fx, fy: fx, cx, cy };
+    // The principal point moved: shrink fx if that pushed a corner out.
+    const inView = corners.every((c) => {
+      const p = projectPoint(createCamera({ ...intrinsics, pose }), c);
+      return p.u >= 0 && p.u <= width - 1 && p.v >= 0 && p.v <= height - 1;
+    });
+    if (!inView) continue;
+    return { ...intrinsics, pose };
+  }
+  throw new CellError(
+    cell.source || cell.name,
+    'randomization.camera',
+    `no camera in ${CAMERA_ATTEMPTS} draws keeps the workspace in view; widen height or fx, or shrink the bin`,
+  );
+}
+
+function pickWeighted<T extends { weight: number }>(rng: Rng, items: readonly T[]): T {
+  const total = items.reduce((s, e) => s + e.weight, 0);
+  let x = rng.next() * total;
+  for (const item of items) {
+    x -= item.weight;
+    if (x < 0) return item;
+  }
+  return items[items.length - 1];
+}
+
+function entryShape(rng: Rng, entry: CellObjectEntry): Shape {
+  if (entry.family === null) {
+    throw new Error(`mesh objects (${entry.mesh}) need the mesh loader (src/sim/mesh.ts)`);
+  }
+  return randomShape(rng, entry.family as ShapeKind);
+}
+
+/** The objects' shapes for one scene: a total count over weighted entries, or a count per entry. */
+function drawObjects(
+  cell: Cell,
+  seed: number,
+): { count: number; draw: (rng: Rng, i: number) => Shape } | null {
+  const { count, entries } = cell.objects;
+  const allEqual = entries.every(
+    (e) => e.weight === entries[0].weight && e.family !== null && e.count === null,
+  );
+  if (count) {
+    // Today's draw for the default object set, so the default cell reproduces the simulator exactly.
+    const n = count[0] + new Rng(seed).int(count[1] - count[0] + 1);
+    const draw = allEqual
+      ? (rng: Rng) => entryShape(rng, rng.pick(entries))
+      : (rng: Rng) => entryShape(rng, pickWeighted(rng, entries));
+    return { count: n, draw };
+  }
+  const counts = new Rng(deriveSeed(seed, 'cell-counts'));
+  const list: CellObjectEntry[] = [];
+  for (const e of entries) {
+    const range = e.count ?? [0, 0];
+    const n = range[0] + counts.int(range[1] - range[0] + 1);
+    for (let k = 0; k < n; k++) list.push(e);
+  }
+  if (list.length === 0) return null;
+  return { count: list.length, draw: (rng: Rng, i: number) => entryShape(rng, list[i]) };
+}
+
+function binLook(rng: Rng, color: BinColor, pattern: Appearance['pattern']): Appearance {
+  const base = BIN_COLOR_RGB[color];
+  const gain = rng.uniform(0.8, 1.15);
+  const c = base.map((v) => Math.min(1, v * gain)) as Rgb;
+  return { color: c, secondaryColor: c.map((v) => v * 0.85) as Rgb, pattern, scale: rng.uniform(0.01, 0.04) };
+}
+
+/**
+ * The scene of `cell` for `seed` at the caller's resolution (used when the cell fixes no intrinsics).
+ * Same cell and seed → the same sample. The default cell gives exactly `generateClutter`'s scene.
+ */
+export function sampleCellScene(
+  cell: Cell,
+  seed: number,
+  size: { width: number; height: number } = { width: 640, height: 480 },
+): CellSample {
+  const objects = drawObjects(cell, seed);
+  const rr = cell.randomization;
+  const rng = new Rng(deriveSeed(seed, 'cell'));
+  const tabletop = cell.bin === null || (rr.tabletopShare > 0 && rng.next() < rr.tabletopShare);
+  let bin: BinSpec = { ...(cell.bin ?? DEFAULT_BIN) };
+  if (rr.bin && !tabletop) {
+    bin = {
+      ...bin,
+      innerSize: rng.uniform(rr.bin.innerSize[0], rr.bin.innerSize[1]),
+      wallHeight: rng.uniform(rr.bin.wallHeight[0], rr.bin.wallHeight[1]),
+    };
+  }
+  const workHalf = tabletop
+    ? (rr.bin ? rng.uniform(rr.bin.innerSize[0], rr.bin.innerSize[1]) : bin.innerSize) / 2
+    : null;
+  if (tabletop) bin = { ...bin, innerSize: TABLETOP_SLAB, wallHeight: 0 };
+
+  const base = generateClutter({
+    count: Math.max(1, objects?.count ?? 1),
+    seed,
+    bin,
+    drawShape: objects?.draw,
+    dropHalf: workHalf ?? undefined,
+  });
+  const scene: Scene = objects ? base : { ...base, objects: [] };
+  if (rr.bin && !tabletop) {
+    scene.binAppearance = binLook(rng, rng.pick(rr.bin.colors), rng.pick(rr.bin.patterns));
+  }
+  if (tabletop) scene.binAppearance = { ...scene.tableAppearance };
+
+  const workspace = workspaceCorners(bin, workHalf);
+  let camera: CameraConfig;
+  if (rr.camera) {
+    camera = sampleCamera(cell, new Rng(deriveSeed(seed, 'cell-camera')), workspace);
+  } else {
+    camera = cell.intrinsics ? { ...cell.intrinsics } : defaultCameraConfig(size.width, size.height);
+    if (cell.cameraPose) camera.pose = cell.cameraPose;
+  }
+  const [m0, m1] = rr.misregistrationPx;
+  let misregistration: [number, number] = [0, 0];
+  if (m1 > 0) {
+    const magnitude = rng.uniform(m0, m1);
+    const angle = rng.uniform(0, 2 * Math.PI);
+    misregistration = [Math.round(magnitude * Math.cos(angle)), Math.round(magnitude * Math.sin(angle))];
+  }
+  const sensor = cell.sensors ? rng.pick(cell.sensors) : null;
+  return { scene, camera, misregistration, sensor, count: scene.objects.length, tabletop, workspace };
+}
+
+/** Shifts an RGB image by (dx, dy) whole pixels; borders repeat the nearest edge pixel. Pure. */
+export function shiftRgb(rgb: Uint8Array, width: number, height: number, dx: number, dy: number): Uint8Array {
+  if (dx === 0 && dy === 0) return rgb;
+  const out = new Uint8Array(rgb.length);
+  for (let v = 0; v < height; v++) {
+    const sv = Math.min(height - 1, Math.max(0, v - dy));
+    for (let u = 0; u < width; u++) {
+      const su = Math.min(width - 1, Math.max(0, u - dx));
+      const o = (v * width + u) * 3;
+      const i = (sv * width + su) * 3;
+      out[o] = rgb[i];
+      out[o + 1] = rgb[i + 1];
+      out[o + 2] = rgb[i + 2];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,300 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BinPickingSim,
+  type Cell,
+  CellError,
+  createCamera,
+  DEFAULT_CELL,
+  generateClutter,
+  loadCell,
+  parseCell,
+  projectPoint,
+  sampleCellScene,
+} from '../../src/sim';
+import { workspaceCorners } from '../../src/sim/cell-scene';
+
+const cellsDir = join(__dirname, '..', '..', 'cells');
+const shipped = readdirSync(cellsDir)
+  .filter((f) => f.endsWith('.yaml') && f !== 'sr300.yaml')
+  .sort();
+
+function errorOf(data: unknown, file = 'cells/bad.yaml'): CellError {
+  try {
+    parseCell(data, file);
+  } catch (e) {
+    if (e instanceof CellError) return e;
+    throw e;
+  }
+  throw new Error('expected a CellError');
+}
+
+describe('cell files', () => {
+  it('ships the four cells of issue 14, and each loads', () => {
+    expect(shipped).toEqual(
+      expect.arrayContaining([
+        'default.yaml',
+        'arc_tote_sr300.yaml',
+        'tabletop_d435.yaml',
+        'black_bin_phoxi.yaml',
+      ]),
+    );
+    for (const f of shipped) expect(loadCell(join(cellsDir, f)).name).toBe(f.replace('.yaml', ''));
+  });
+
+  it('reads the ARC tote cell: SR300 calibration file, red bin, structured light', () => {
+    const c = loadCell(join(cellsDir, 'arc_tote_sr300.yaml'));
+    expect(c.intrinsics).toEqual({ width: 640, height: 480, fx: 617, fy: 617, cx: 318, cy: 243 });
+    expect(c.bin?.innerSize).toBe(0.4);
+    expect(c.bin?.wallHeight).toBe(0.2);
+    expect(c.randomization.bin?.colors).toEqual(['red']);
+    expect(c.sensors).toEqual(['structured_light']);
+    expect(c.cameraPose?.position.z).toBeCloseTo(0.65, 9);
+    // Looking at the floor centre: the bin centre projects near the principal point.
+    const cam = createCamera({ ...(c.intrinsics as object), pose: c.cameraPose as never });
+    const p = projectPoint(cam, { x: 0, y: 0, z: 0 });
+    expect(Math.abs(p.u - 318)).toBeLessThan(0.5);
+    expect(Math.abs(p.v - 243)).toBeLessThan(0.5);
+    expect(p.depth).toBeCloseTo(Math.hypot(0.06, 0.65), 6);
+  });
+
+  it('the default cell file and DEFAULT_CELL give exactly the simulator’s scene without a cell', () => {
+    const file = loadCell(join(cellsDir, 'default.yaml'));
+    for (const seed of [1, 2, 77, 123456]) {
+      const a = sampleCellScene(file, seed);
+      const b = sampleCellScene(DEFAULT_CELL as Cell, seed);
+      const today = generateClutter({ count: a.scene.objects.length, seed });
+      expect(a.scene).toEqual(today);
+      expect(b.scene).toEqual(today);
+      expect(a.camera).toEqual({ width: 640, height: 480, fx: 615, fy: 615 });
+      expect(a.misregistration).toEqual([0, 0]);
+      expect(a.sensor).toBeNull();
+    }
+  });
+
+  it('table-top cells have no bin walls and drop objects over the workspace', () => {
+    const c = loadCell(join(cellsDir, 'tabletop_d435.yaml'));
+    expect(c.bin).toBeNull();
+    const s = sampleCellScene(c, 5);
+    expect(s.tabletop).toBe(true);
+    expect(s.scene.bin.wallHeight).toBe(0);
+    expect(s.scene.binAppearance).toEqual(s.scene.tableAppearance);
+  });
+
+  describe('bad input: one error naming the file and the key', () => {
+    const ok = { name: 'x' };
+    it.each([
+      ['unknown key at the top', { ...ok, colour: 'red' }, 'colour', 'unknown key'],
+      [
+        'unknown nested key',
+        { ...ok, bin: { inner_size: 0.4, handles: true } },
+        'bin.handles',
+        'unknown key',
+      ],
+      ['missing name', {}, 'name', ''],
+      [
+        'impossible range',
+        { ...ok, randomization: { camera: { height: [1.2, 0.5] } } },
+        'randomization.camera.height',
+        'impossible range',
+      ],
+      [
+        'reversed misregistration',
+        { ...ok, randomization: { misregistration_px: [8, 2] } },
+        'randomization.misregistration_px',
+        'impossible range',
+      ],
+      [
+        'camera below the walls',
+        { ...ok, bin: { wall_height: 0.3 }, randomization: { camera: { height: [0.35, 1] } } },
+        'randomization.camera.height',
+        '',
+      ],
+      [
+        'unknown bin colour',
+        { ...ok, randomization: { bin: { colors: ['pink'] } } },
+        'randomization.bin.colors[0]',
+        '',
+      ],
+      [
+        'unknown family',
+        { ...ok, objects: { set: [{ family: 'teapot' }] } },
+        'objects.set[0].family',
+        'teapot',
+      ],
+      ['unknown sensor', { ...ok, sensor: 'lidar' }, 'sensor', ''],
+      [
+        'family and mesh',
+        { ...ok, objects: { set: [{ family: 'box', mesh: 'a.stl' }] } },
+        'objects.set[0]',
+        'either',
+      ],
+      [
+        'missing mesh',
+        { ...ok, objects: { set: [{ mesh: 'parts/missing.stl' }] } },
+        'objects.set[0].mesh',
+        'not found',
+      ],
+      [
+        'count and per-entry counts',
+        { ...ok, objects: { count: 3, set: [{ family: 'box', count: 2 }] } },
+        'objects.count',
+        'not both',
+      ],
+      [
+        'too many objects',
+        {
+          ...ok,
+          objects: {
+            set: [
+              { family: 'box', count: 30 },
+              { family: 'sphere', count: [1, 20] },
+            ],
+          },
+        },
+        'objects.set',
+        'at most 40',
+      ],
+      [
+        'fixed pose and camera randomisation',
+        { ...ok, camera: { pose: { position: [0, 0, 1] } }, randomization: { camera: {} } },
+        'randomization.camera',
+        'camera.pose',
+      ],
+      [
+        'bin randomisation without a bin',
+        { ...ok, bin: null, randomization: { bin: { colors: ['red'] } } },
+        'randomization.bin',
+        'no bin',
+      ],
+      [
+        'camera under the floor',
+        { ...ok, camera: { pose: { position: [0, 0, 0.05] } } },
+        'camera.pose.position',
+        '',
+      ],
+      [
+        'missing calibration file',
+        { ...ok, camera: { calibration: 'nope.yaml' } },
+        'camera.calibration',
+        'cannot read',
+      ],
+    ])('%s', (_what, data, key, text) => {
+      const e = errorOf(data);
+      expect(e.file).toBe('cells/bad.yaml');
+      expect(e.key).toBe(key);
+      expect(e.message.startsWith(`cells/bad.yaml: ${key}: `)).toBe(true);
+      expect(e.message).toContain(text);
+    });
+
+    it('a broken calibration file is named with the cell key', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cell-'));
+      writeFileSync(join(dir, 'cam.yaml'), 'image_width: 640\n');
+      writeFileSync(join(dir, 'cell.yaml'), 'name: x\ncamera:\n  calibration: cam.yaml\n');
+      expect(() => loadCell(join(dir, 'cell.yaml'))).toThrow(
+        new RegExp(`^${join(dir, 'cell.yaml')}: camera.calibration: .*cam.yaml: image_height`),
+      );
+    });
+
+    it('unreadable and unparsable files', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cell-'));
+      expect(() => loadCell(join(dir, 'none.yaml'))).toThrow(
+        `${join(dir, 'none.yaml')}: cannot read cell file: ENOENT`,
+      );
+      writeFileSync(join(dir, 'bad.yaml'), 'name: [unclosed\n');
+      expect(() => loadCell(join(dir, 'bad.yaml'))).toThrow(/bad\.yaml: line \d+: not valid YAML/);
+      writeFileSync(join(dir, 'list.yaml'), '- a\n- b\n');
+      expect(() => loadCell(join(dir, 'list.yaml'))).toThrow(/list\.yaml: expected a mapping/);
+    });
+  });
+});
+
+describe('camera randomisation', () => {
+  const cell = loadCell(join(cellsDir, 'domain_randomized.yaml'));
+
+  it('keeps every workspace corner in view for 200 sampled scenes, over the issue’s ranges', () => {
+    const heights: number[] = [];
+    const tilts: number[] = [];
+    const fxs: number[] = [];
+    const resolutions = new Set<string>();
+    for (let seed = 0; seed < 200; seed++) {
+      const s = sampleCellScene(cell, seed);
+      const cam = createCamera(s.camera);
+      if (!s.tabletop) expect(s.workspace).toEqual(workspaceCorners(s.scene.bin, null));
+      // Every object's drop position lies over the workspace.
+      const half = Math.max(...s.workspace.map((c) => c.x));
+      for (const o of s.scene.objects) expect(Math.abs(o.pose.position.x)).toBeLessThanOrEqual(half + 1e-9);
+      for (const c of s.workspace) {
+        const p = projectPoint(cam, c);
+        expect(p.depth).toBeGreaterThan(0.05);
+        expect(p.u).toBeGreaterThanOrEqual(0);
+        expect(p.u).toBeLessThanOrEqual(cam.intrinsics.width - 1);
+        expect(p.v).toBeGreaterThanOrEqual(0);
+        expect(p.v).toBeLessThanOrEqual(cam.intrinsics.height - 1);
+      }
+      const z = cam.pose.position.z;
+      heights.push(z);
+      // Optical axis (third column of world-from-camera) against straight down.
+      const r = cam.worldFromCamera.rotation;
+      tilts.push((Math.acos(-r[8]) * 180) / Math.PI);
+      fxs.push(cam.intrinsics.fx);
+      resolutions.add(`${cam.intrinsics.width}x${cam.intrinsics.height}`);
+      expect(cam.intrinsics.fx).toBe(cam.intrinsics.fy);
+    }
+    expect(Math.min(...heights)).toBeGreaterThanOrEqual(0.4);
+    expect(Math.max(...heights)).toBeLessThanOrEqual(1.5);
+    expect(Math.max(...heights) - Math.min(...heights)).toBeGreaterThan(0.7);
+    // Tilt: aimed within 10 % of the span from the centre, so the axis tilt is the drawn one ± a little.
+    expect(Math.max(...tilts)).toBeLessThanOrEqual(36);
+    expect(Math.max(...tilts)).toBeGreaterThan(25);
+    expect(Math.min(...fxs)).toBeGreaterThanOrEqual(450);
+    expect(Math.max(...fxs)).toBeLessThanOrEqual(1400);
+    expect(Math.max(...fxs)).toBeGreaterThan(900);
+    expect([...resolutions].sort()).toEqual(['1280x720', '516x386', '640x480', '848x480']);
+  });
+
+  it('draws bins of the listed colours and sizes, table tops, and misregistration up to 10 px', () => {
+    let tabletops = 0;
+    let maxShift = 0;
+    const sizes: number[] = [];
+    for (let seed = 0; seed < 200; seed++) {
+      const s = sampleCellScene(cell, seed);
+      if (s.tabletop) tabletops++;
+      else sizes.push(s.scene.bin.innerSize);
+      maxShift = Math.max(maxShift, Math.hypot(...s.misregistration));
+    }
+    expect(tabletops).toBeGreaterThan(15);
+    expect(tabletops).toBeLessThan(50);
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(0.3);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(0.6);
+    expect(maxShift).toBeGreaterThan(7);
+    expect(maxShift).toBeLessThanOrEqual(10.8);
+  });
+
+  it('same cell and seed → the same sample; another seed → another', () => {
+    expect(sampleCellScene(cell, 9)).toEqual(sampleCellScene(cell, 9));
+    expect(sampleCellScene(cell, 9).camera).not.toEqual(sampleCellScene(cell, 10).camera);
+  });
+});
+
+describe('each shipped cell renders', () => {
+  it.each(shipped)('%s', async (f) => {
+    const cell = loadCell(join(cellsDir, f));
+    const { sim, sample } = await BinPickingSim.fromCell(cell, 3, { size: { width: 320, height: 240 } });
+    try {
+      const frame = sim.frame({ suction: false });
+      const expected = cell.intrinsics ?? (cell.randomization.camera ? null : { width: 320, height: 240 });
+      if (expected) expect([frame.width, frame.height]).toEqual([expected.width, expected.height]);
+      // Objects are in view and labelled; the camera looks at the workspace.
+      expect(frame.objects.length).toBeGreaterThan(0);
+      const visible = frame.objects.filter((o) => o.visibleArea > 20).length;
+      expect(visible).toBeGreaterThanOrEqual(Math.min(2, sample.count));
+      let valid = 0;
+      for (const d of frame.depthExact) if (d > 0) valid++;
+      expect(valid / frame.depthExact.length).toBeGreaterThan(0.99);
+    } finally {
+      sim.dispose();
+    }
+  });
+});
