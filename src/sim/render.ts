@@ -20,10 +20,12 @@ import {
   MATERIAL_TABLE,
   PRIMITIVE_STRIDE,
   type PrimitiveSet,
+  RayCaster,
 } from './raycast';
+import { MATERIAL_LOOKS, MATERIAL_MODES, MATTE } from './materials';
 import { type NoiseSource } from './random';
 import { type Lighting, type Rgb } from './scene';
-import { sampleTexture } from './texture';
+import { type PrintRaster, samplePrint, sampleTexture } from './texture';
 
 /** A binary mask stored only inside its rectangle of the image. */
 export interface CroppedMask {
@@ -347,13 +349,62 @@ function toSrgbByte(linear: number): number {
   return SRGB_TABLE[(linear * SRGB_STEPS + 0.5) | 0];
 }
 
-/** Lambert shading × procedural texture, one directional light plus ambient (no cast shadows). */
+/** Per-material surface looks; absent in shadeColor: every surface matte, no prints, no shadows. */
+export interface SurfaceOptions {
+  /** MATERIAL_MODES code per material index (0 table, 1 bin, 2 + i object i). */
+  materialCodes: Uint8Array;
+  /** Printed decal per material index (null: none). */
+  prints: readonly (PrintRaster | null)[];
+  /** Cast shadows of the directional light (one shadow ray per lit pixel). */
+  shadows: boolean;
+  /**
+   * What lies behind transparent surfaces: the colour image of the scene without them (same
+   * camera); transparent pixels blend it with their own shading by the material's opacity.
+   */
+  behind?: Uint8Array;
+}
+
+/**
+ * Light colour of a black body at `kelvin` (Tanner Helland's fit of the Planckian locus in sRGB),
+ * linear and relative to 6500 K, so daylight is [1, 1, 1], a 3000 K lamp orange, 8000 K blue.
+ */
+export function colorTemperatureRgb(kelvin: number): Rgb {
+  if (!(kelvin >= 1000 && kelvin <= 40000)) {
+    throw new RangeError(`colour temperature must be in 1000–40000 K, got ${kelvin}`);
+  }
+  const srgb = (k: number): Rgb => {
+    const t = k / 100;
+    const r = t <= 66 ? 255 : 329.698727446 * Math.pow(t - 60, -0.1332047592);
+    const g =
+      t <= 66
+        ? 99.4708025861 * Math.log(t) - 161.1195681661
+        : 288.1221695283 * Math.pow(t - 60, -0.0755148492);
+    const b = t >= 66 ? 255 : t <= 19 ? 0 : 138.5177312231 * Math.log(t - 10) - 305.0447927307;
+    return [r, g, b].map((c) => {
+      const x = Math.min(255, Math.max(0, c)) / 255;
+      return x <= 0.04045 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4);
+    }) as Rgb;
+  };
+  const c = srgb(kelvin);
+  const white = srgb(6500);
+  return [c[0] / white[0], c[1] / white[1], c[2] / white[2]];
+}
+
+// Shadow rays start this far off the surface along its normal, so they never hit their own surface.
+const SHADOW_OFFSET = 5e-4;
+
+/**
+ * Lambert shading × texture (procedural pattern, printed decal), one directional light plus
+ * ambient; with `surface`: material looks (dark albedo, Blinn–Phong highlights, transparency) and
+ * cast shadows.
+ */
 export function shadeColor(
   set: PrimitiveSet,
   camera: Camera,
   pass: PrimaryPass,
   lighting: Lighting,
   jitter: ColorJitter,
+  surface?: SurfaceOptions,
 ): Uint8Array {
   const { width, height, local } = pass;
   const { fx, fy, cx, cy } = camera.intrinsics;
@@ -390,6 +441,11 @@ export function shadeColor(
   const hits = pass.hit;
   const depths = pass.depth;
   const materials = set.materials;
+  const codes = surface?.materialCodes ?? null;
+  const prints = surface?.prints ?? null;
+  const behind = surface?.behind ?? null;
+  const caster = surface?.shadows ? new RayCaster(set) : null;
+  const looks = MATERIAL_MODES.map((mode) => MATERIAL_LOOKS[mode]);
   for (let v = 0; v < height; v++) {
     const y = (v - cy) / fy;
     for (let u = 0; u < width; u++) {
@@ -400,46 +456,95 @@ export function shadeColor(
       let r = 0.05;
       let g = 0.05;
       let b = 0.06;
+      let opacity = 1;
       if (h === HIT_TABLE) {
-        sampleTexture(
-          materials,
-          MATERIAL_TABLE,
-          rc[0] * x * t + rc[1] * y * t + rc[2] * t + c.x,
-          rc[3] * x * t + rc[4] * y * t + rc[5] * t + c.y,
-          0,
-          albedo,
-        );
-        r = albedo[0] * tableShade * lr + offset;
-        g = albedo[1] * tableShade * lg + offset;
-        b = albedo[2] * tableShade * lb + offset;
-      } else if (h >= 0) {
-        const m = 9 * h;
-        const p = 3 * h;
-        // Local hit point = local camera origin + t · local ray.
-        const px = origin[p] + t * (matrix[m] * x + matrix[m + 1] * y + matrix[m + 2]);
-        const py = origin[p + 1] + t * (matrix[m + 3] * x + matrix[m + 4] * y + matrix[m + 5]);
-        const pz = origin[p + 2] + t * (matrix[m + 6] * x + matrix[m + 7] * y + matrix[m + 8]);
-        localNormal(kind[h], params[p], params[p + 1], params[p + 2], px, py, pz, normal);
-        // Texture in body coordinates: the pattern moves with the object.
-        const o = h * PRIMITIVE_STRIDE;
-        sampleTexture(
-          materials,
-          d[o + F_MATERIAL],
-          px + d[o + F_OFFSET],
-          py + d[o + F_OFFSET + 1],
-          pz + d[o + F_OFFSET + 2],
-          albedo,
-        );
-        const lambert =
-          normal[0] * localLight[p] + normal[1] * localLight[p + 1] + normal[2] * localLight[p + 2];
-        const shade = ambient + intensity * (lambert > 0 ? lambert : 0);
+        const wx = rc[0] * x * t + rc[1] * y * t + rc[2] * t + c.x;
+        const wy = rc[3] * x * t + rc[4] * y * t + rc[5] * t + c.y;
+        sampleTexture(materials, MATERIAL_TABLE, wx, wy, 0, albedo);
+        const print = prints ? prints[MATERIAL_TABLE] : null;
+        if (print) samplePrint(print, wx, wy, 0, 0, 0, 1, albedo);
+        let shade = tableShade;
+        if (caster && lz > 0) {
+          const wz = rc[6] * x * t + rc[7] * y * t + rc[8] * t + c.z;
+          if (caster.cast(wx, wy, wz + SHADOW_OFFSET, lx, ly, lz, 100, null, 0) !== HIT_NONE) shade = ambient;
+        }
+        if (codes && codes[MATERIAL_TABLE] !== MATTE) {
+          const look = looks[codes[MATERIAL_TABLE]];
+          shade *= look.albedoScale;
+        }
         r = albedo[0] * shade * lr + offset;
         g = albedo[1] * shade * lg + offset;
         b = albedo[2] * shade * lb + offset;
+      } else if (h >= 0) {
+        const m = 9 * h;
+        const p = 3 * h;
+        // Local ray; local hit point = local camera origin + t · local ray.
+        const rx = matrix[m] * x + matrix[m + 1] * y + matrix[m + 2];
+        const ry = matrix[m + 3] * x + matrix[m + 4] * y + matrix[m + 5];
+        const rz = matrix[m + 6] * x + matrix[m + 7] * y + matrix[m + 8];
+        const px = origin[p] + t * rx;
+        const py = origin[p + 1] + t * ry;
+        const pz = origin[p + 2] + t * rz;
+        localNormal(kind[h], params[p], params[p + 1], params[p + 2], px, py, pz, normal);
+        // Texture in body coordinates: the pattern moves with the object.
+        const o = h * PRIMITIVE_STRIDE;
+        const material = d[o + F_MATERIAL];
+        const bx = px + d[o + F_OFFSET];
+        const by = py + d[o + F_OFFSET + 1];
+        const bz = pz + d[o + F_OFFSET + 2];
+        sampleTexture(materials, material, bx, by, bz, albedo);
+        const print = prints ? prints[material] : null;
+        // Primitive frames are body frames shifted by the part offset: the local normal is the body's.
+        if (print) samplePrint(print, bx, by, bz, normal[0], normal[1], normal[2], albedo);
+        const lambert =
+          normal[0] * localLight[p] + normal[1] * localLight[p + 1] + normal[2] * localLight[p + 2];
+        let lit = lambert > 0;
+        if (caster && lit) {
+          const r0 = o + F_ROT;
+          const wx = d[r0] * px + d[r0 + 1] * py + d[r0 + 2] * pz + d[o + F_POS];
+          const wy = d[r0 + 3] * px + d[r0 + 4] * py + d[r0 + 5] * pz + d[o + F_POS + 1];
+          const wz = d[r0 + 6] * px + d[r0 + 7] * py + d[r0 + 8] * pz + d[o + F_POS + 2];
+          const nx = d[r0] * normal[0] + d[r0 + 1] * normal[1] + d[r0 + 2] * normal[2];
+          const ny = d[r0 + 3] * normal[0] + d[r0 + 4] * normal[1] + d[r0 + 5] * normal[2];
+          const nz = d[r0 + 6] * normal[0] + d[r0 + 7] * normal[1] + d[r0 + 8] * normal[2];
+          const ox = wx + SHADOW_OFFSET * nx;
+          const oy = wy + SHADOW_OFFSET * ny;
+          const oz = wz + SHADOW_OFFSET * nz;
+          if (caster.cast(ox, oy, oz, lx, ly, lz, 100, null, 0) !== HIT_NONE) lit = false;
+        }
+        let shade = ambient + intensity * (lit ? lambert : 0);
+        let highlight = 0;
+        const code = codes ? codes[material] : MATTE;
+        if (code !== MATTE) {
+          const look = looks[code];
+          shade *= look.albedoScale;
+          opacity = look.opacity;
+          if (lit && look.specular > 0) {
+            // Blinn–Phong: half vector between the light and the direction back to the camera.
+            const rn = Math.hypot(rx, ry, rz);
+            let hx = localLight[p] - rx / rn;
+            let hy = localLight[p + 1] - ry / rn;
+            let hz = localLight[p + 2] - rz / rn;
+            const hn = Math.hypot(hx, hy, hz) || 1;
+            hx /= hn;
+            hy /= hn;
+            hz /= hn;
+            const nh = normal[0] * hx + normal[1] * hy + normal[2] * hz;
+            if (nh > 0) highlight = intensity * look.specular * Math.pow(nh, look.shininess);
+          }
+        }
+        r = albedo[0] * shade * lr + highlight * lr + offset;
+        g = albedo[1] * shade * lg + highlight * lg + offset;
+        b = albedo[2] * shade * lb + highlight * lb + offset;
       }
       let R = toSrgbByte(r);
       let G = toSrgbByte(g);
       let B = toSrgbByte(b);
+      if (behind && opacity < 1) {
+        R = Math.round(opacity * R + (1 - opacity) * behind[3 * pixel]);
+        G = Math.round(opacity * G + (1 - opacity) * behind[3 * pixel + 1]);
+        B = Math.round(opacity * B + (1 - opacity) * behind[3 * pixel + 2]);
+      }
       if (noise) {
         R = Math.min(255, Math.max(0, Math.round(R + noiseSigma * noise.normal())));
         G = Math.min(255, Math.max(0, Math.round(G + noiseSigma * noise.normal())));
