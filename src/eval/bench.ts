@@ -13,7 +13,7 @@ import { nodeEntry } from '../nodes';
 import { decodeRgbdFrame } from '../nodes/rgbd-input';
 import { simFrameToMessages } from '../nodes/sim/messages';
 import { BinPickingSim } from '../sim';
-import { percentile } from './metrics';
+import { percentile } from '../stats';
 import {
   graspArrayMessage,
   heatmapMessages,

@@ -4,7 +4,7 @@
 // sim node's own action executor. Metrics come from the event list (src/policy/episode.ts).
 import * as path from 'node:path';
 import { PACKAGE_ROOT, secondsToTime } from '../msg';
-import { percentile } from './metrics';
+import { percentile } from '../stats';
 import { openModel } from '../models/session';
 import { executeAction } from '../nodes/sim/node';
 import {

@@ -12,7 +12,7 @@ import {
 import { type ModelManifest } from '../models/manifest';
 import { openModel } from '../models/session';
 import { modelInput, rgbImage } from '../perception/preprocess';
-import { percentile } from './metrics';
+import { percentile } from '../stats';
 
 export interface EvalOptions {
   /** onnxruntime intra-op threads (default 2: the target edge CPU). */

@@ -2,7 +2,7 @@
 // (summary, then per step the perception overlay and the Q maps the policy chose from).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { percentile } from '../eval/metrics';
+import { percentile } from '../stats';
 import { type EpisodeEvent, type EpisodeMetrics } from './episode';
 
 export interface LatencySummary {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { percentile } from '../eval/metrics';
+import { percentile } from '../stats';
 import { type ModelManifest } from '../models/manifest';
 import { openModel } from '../models/session';
 import { BinPickingSim } from '../sim';
