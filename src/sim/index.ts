@@ -49,11 +49,22 @@ export {
   BACKGROUND_CLASS,
   BIN_CLASS,
   classIdOf,
+  classIdOfShape,
+  DISTRACTOR_CLASS,
+  type MeshFamily,
+  type MeshShape,
+  OBJECT_FAMILIES,
+  type ObjectFamily,
+  type PrimitiveShape,
   SEMANTIC_CLASSES,
   type Shape,
   type ShapeKind,
   SHAPE_KINDS,
+  SUPPORT_CLASS,
 } from './shapes';
+export { randomFamilyShape } from './families';
+export { loadMeshShape, type MeshLoadOptions } from './mesh';
+export { createTriangleMesh, MeshError, type TriangleMesh } from './mesh-geometry';
 export { shapeVolume } from './shapes';
 export {
   type ActionReport,

@@ -3,10 +3,10 @@
 // (masks cropped to the amodal box, boxes like sensor_msgs/RegionOfInterest).
 import { type Camera, projectPoint } from './camera';
 import { multiplyMat3, type Pose, poseToTransform, transformPoint, transformToPose, type Vec3 } from './math';
-import { F_CLASS, F_ID, PRIMITIVE_STRIDE, type PrimitiveSet } from './raycast';
+import { F_CLASS, F_ID, HIT_TABLE, isDistractor, PRIMITIVE_STRIDE, type PrimitiveSet } from './raycast';
 import { type CroppedMask, type PrimaryPass } from './render';
 import { type Scene } from './scene';
-import { BACKGROUND_CLASS, classIdOf, SEMANTIC_CLASSES } from './shapes';
+import { BACKGROUND_CLASS, classIdOfShape, SEMANTIC_CLASSES } from './shapes';
 
 /** Pixel rectangle: columns x … x+width−1, rows y … y+height−1. */
 export interface PixelBox {
@@ -72,7 +72,7 @@ function recrop(mask: CroppedMask, box: PixelBox): CroppedMask {
   return { ...box, data };
 }
 
-/** Visible instance map: object id of the nearest surface, 0 for bin, table or nothing. */
+/** Visible instance map: object id of the nearest surface, 0 for bin, table, distractors or nothing. */
 export function instanceMap(set: PrimitiveSet, pass: PrimaryPass): Uint16Array {
   const idOf = new Uint16Array(set.count);
   for (let i = 0; i < set.count; i++) idOf[i] = set.data[i * PRIMITIVE_STRIDE + F_ID];
@@ -85,7 +85,7 @@ export function instanceMap(set: PrimitiveSet, pass: PrimaryPass): Uint16Array {
   return out;
 }
 
-/** Semantic label image with SEMANTIC_CLASSES ids (table and nothing: background). */
+/** Semantic label image with SEMANTIC_CLASSES ids (nothing: background; the table: set.tableClass). */
 export function semanticMap(set: PrimitiveSet, pass: PrimaryPass): Uint8Array {
   const classOf = new Uint8Array(set.count);
   for (let i = 0; i < set.count; i++) classOf[i] = set.data[i * PRIMITIVE_STRIDE + F_CLASS];
@@ -93,7 +93,7 @@ export function semanticMap(set: PrimitiveSet, pass: PrimaryPass): Uint8Array {
   const hits = pass.hit;
   for (let i = 0; i < out.length; i++) {
     const h = hits[i];
-    out[i] = h >= 0 ? classOf[h] : BACKGROUND_CLASS;
+    out[i] = h >= 0 ? classOf[h] : h === HIT_TABLE ? set.tableClass : BACKGROUND_CLASS;
   }
   return out;
 }
@@ -106,7 +106,7 @@ export function objectLabels(
   occlusionThreshold: number,
 ): ObjectLabel[] {
   const cameraRotation = camera.cameraFromWorld.rotation;
-  return scene.objects.map((obj, k) => {
+  const labels = scene.objects.map((obj, k) => {
     const crop = pass.amodal[k];
     let amodalBox: PixelBox | null = null;
     let visibleBox: PixelBox | null = null;
@@ -138,7 +138,7 @@ export function objectLabels(
     const comCamera = transformPoint(camera.cameraFromWorld, com);
     const projected = projectPoint(camera, com);
     const poseInWorld = poseToTransform(obj.pose);
-    const cls = classIdOf(obj.shape.kind);
+    const cls = classIdOfShape(obj.shape);
     return {
       id: obj.id,
       classId: cls,
@@ -161,4 +161,6 @@ export function objectLabels(
       }),
     };
   });
+  // Distractors are not objects: no instance, no label.
+  return labels.filter((_, k) => !isDistractor(scene.objects[k]));
 }

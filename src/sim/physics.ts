@@ -3,6 +3,7 @@
 import RAPIER from '@dimforge/rapier3d-compat';
 import { type Pose, type Quat, type Vec3 } from './math';
 import { binBoxes, type SceneObject, type BinSpec } from './scene';
+import { type TriangleMesh } from './mesh-geometry';
 import { PrimitiveKind, shapeParts } from './shapes';
 
 let ready: Promise<void> | null = null;
@@ -138,6 +139,16 @@ export class PhysicsWorld {
         .setLinearDamping(this.options.linearDamping)
         .setAngularDamping(this.options.angularDamping),
     );
+    if (obj.shape.kind === 'mesh') {
+      this.addMeshColliders(body, obj.shape.mesh, obj);
+    } else {
+      this.addPrimitiveColliders(body, obj);
+    }
+    this.bodies.set(obj.id, body);
+    this.idByBody.set(body.handle, obj.id);
+  }
+
+  private addPrimitiveColliders(body: RAPIER.RigidBody, obj: SceneObject): void {
     const parts = shapeParts(obj.shape);
     const density = obj.mass / parts.reduce((sum, part) => sum + part.volume, 0);
     for (const part of parts) {
@@ -156,6 +167,8 @@ export class PhysicsWorld {
         case PrimitiveKind.Capsule:
           desc = RAPIER.ColliderDesc.capsule(b, a).setRotation(Y_TO_Z);
           break;
+        default:
+          throw new Error(`object ${obj.id}: primitive kind ${part.kind} is not an analytic solid`);
       }
       desc
         .setTranslation(part.offset.x, part.offset.y, part.offset.z)
@@ -164,8 +177,34 @@ export class PhysicsWorld {
         .setRestitution(RESTITUTION);
       this.world.createCollider(desc, body);
     }
-    this.bodies.set(obj.id, body);
-    this.idByBody.set(body.handle, obj.id);
+  }
+
+  /**
+   * A mesh collides as the convex hulls of its pieces (exact for the procedural families, whose
+   * pieces tile the solid), or as rapier's V-HACD convex decomposition when it has none (imported
+   * non-convex meshes). The density makes the hulls' total mass the object's mass.
+   */
+  private addMeshColliders(body: RAPIER.RigidBody, mesh: TriangleMesh, obj: SceneObject): void {
+    const descs: RAPIER.ColliderDesc[] = [];
+    if (mesh.pieces) {
+      for (const piece of mesh.pieces) {
+        const desc = RAPIER.ColliderDesc.convexHull(Float32Array.from(piece));
+        if (!desc) throw new Error(`object ${obj.id}: a convex piece of its mesh has no volume`);
+        descs.push(desc);
+      }
+    } else {
+      const desc = RAPIER.ColliderDesc.convexDecomposition(Float32Array.from(mesh.positions), mesh.indices);
+      if (!desc) throw new Error(`object ${obj.id}: convex decomposition of its mesh produced no part`);
+      descs.push(desc);
+    }
+    const colliders = descs.map((desc) =>
+      this.world.createCollider(
+        desc.setDensity(1).setFriction(obj.friction).setRestitution(RESTITUTION),
+        body,
+      ),
+    );
+    const volume = colliders.reduce((sum, c) => sum + c.mass(), 0);
+    for (const c of colliders) c.setDensity(obj.mass / volume);
   }
 
   removeObject(id: number): void {

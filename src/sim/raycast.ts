@@ -1,15 +1,20 @@
-// Exact ray casting against the scene's analytic primitives (boxes, cylinders, spheres, capsules)
-// plus the table plane. Primitives are packed into one Float64Array with their world transforms
+// Exact ray casting against the scene's primitives (boxes, cylinders, spheres, capsules, and
+// triangle meshes through their BVH: bvh.ts) plus the table plane. Primitives are packed into one Float64Array with their world transforms
 // precomputed, so the inner loops touch only typed arrays.
+import { meshBvhAt } from './bvh';
 import { quatToMat3, rotate, type Vec3 } from './math';
-import { type Appearance, binBoxes, type Scene, TEXTURE_PATTERNS } from './scene';
+import { type TriangleMesh } from './mesh-geometry';
+import { type Appearance, binBoxes, type Scene, type SceneObject, TEXTURE_PATTERNS } from './scene';
 import {
+  BACKGROUND_CLASS,
   BIN_CLASS,
-  classIdOf,
+  classIdOfShape,
+  DISTRACTOR_CLASS,
   PrimitiveKind,
   primitiveHalfExtents,
   primitiveRadius,
   shapeParts,
+  SUPPORT_CLASS,
 } from './shapes';
 
 /** buildPrimitives puts the bin floor first. */
@@ -21,9 +26,9 @@ export const HIT_TABLE = -2;
 
 // Field offsets inside one packed primitive record.
 export const F_KIND = 0;
-export const F_ID = 1; // object id, 0 for the bin
+export const F_ID = 1; // object id, 0 for the bin and distractors
 export const F_CLASS = 2;
-export const F_OBJECT = 3; // object index in scene.objects, −1 for the bin
+export const F_OBJECT = 3; // object index in scene.objects, −1 for the bin and distractors
 export const F_PARAMS = 4; // 3 shape parameters (see ShapePart)
 export const F_ROT = 7; // 9: world-from-local rotation, row-major
 export const F_POS = 16; // 3: world position of the primitive's centre
@@ -47,6 +52,23 @@ export interface PrimitiveSet {
   materials: Float64Array;
   /** Height of the table top (world z). */
   tableZ: number;
+  /** Semantic class of table pixels: background under a bin, support when objects lie on it. */
+  tableClass: number;
+  /** Keeps the scene's meshes (and so their BVH slots) alive as long as the set. */
+  meshes: TriangleMesh[];
+}
+
+/**
+ * Distractors (gripper parts, cables, other totes) are in view and collide but are not objects
+ * to pick: class `distractor`, no instance, no label, no suction score.
+ */
+export function isDistractor(obj: SceneObject): boolean {
+  return obj.distractor === true;
+}
+
+/** Whether the scene's objects lie on a table (no bin): the slab and table pixels are then `support`. */
+function tableIsSupport(scene: Scene): boolean {
+  return scene.support === true;
 }
 
 function packMaterial(out: Float64Array, index: number, a: Appearance): void {
@@ -71,10 +93,12 @@ export function buildPrimitives(scene: Scene): PrimitiveSet {
     offset: Vec3;
   };
   const identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+  const support = tableIsSupport(scene);
   const raws: Raw[] = binBoxes(scene.bin).map((box) => ({
     kind: PrimitiveKind.Box,
     id: 0,
-    cls: BIN_CLASS,
+    // A table-top scene stands a flush slab in for the bin: the surface objects lie on.
+    cls: support ? SUPPORT_CLASS : BIN_CLASS,
     object: -1,
     params: box.half,
     rotation: identity,
@@ -84,19 +108,22 @@ export function buildPrimitives(scene: Scene): PrimitiveSet {
   }));
   const objectIds = new Int32Array(scene.objects.length);
   const objectFirst = new Int32Array(scene.objects.length + 1);
+  const meshes: TriangleMesh[] = [];
   scene.objects.forEach((obj, i) => {
-    objectIds[i] = obj.id;
+    const distractor = isDistractor(obj);
+    objectIds[i] = distractor ? 0 : obj.id;
     objectFirst[i] = raws.length;
     const rotation = quatToMat3(obj.pose.orientation);
-    const cls = classIdOf(obj.shape.kind);
+    const cls = distractor ? DISTRACTOR_CLASS : classIdOfShape(obj.shape);
+    if (obj.shape.kind === 'mesh') meshes.push(obj.shape.mesh);
     for (const part of shapeParts(obj.shape)) {
       const r = rotate(rotation, part.offset);
       const p = obj.pose.position;
       raws.push({
         kind: part.kind,
-        id: obj.id,
+        id: distractor ? 0 : obj.id,
         cls,
-        object: i,
+        object: distractor ? -1 : i,
         params: part.params,
         rotation,
         position: { x: p.x + r.x, y: p.y + r.y, z: p.z + r.z },
@@ -130,7 +157,16 @@ export function buildPrimitives(scene: Scene): PrimitiveSet {
   packMaterial(materials, MATERIAL_TABLE, scene.tableAppearance);
   packMaterial(materials, MATERIAL_BIN, scene.binAppearance);
   scene.objects.forEach((obj, i) => packMaterial(materials, 2 + i, obj.appearance));
-  return { data, count: raws.length, objectIds, objectFirst, materials, tableZ: -scene.bin.floorThickness };
+  return {
+    data,
+    count: raws.length,
+    objectIds,
+    objectFirst,
+    materials,
+    tableZ: -scene.bin.floorThickness,
+    tableClass: support ? SUPPORT_CLASS : BACKGROUND_CLASS,
+    meshes,
+  };
 }
 
 // ---- intersection in the primitive's local frame -------------------------------------------------
@@ -269,6 +305,8 @@ export function intersectLocal(
       return intersectSphereAt(p0, ox, oy, oz, dx, dy, dz);
     case PrimitiveKind.Cylinder:
       return intersectCylinderAt(p0, p1, ox, oy, oz, dx, dy, dz);
+    case PrimitiveKind.Mesh:
+      return meshBvhAt(p0).intersect(ox, oy, oz, dx, dy, dz);
     default: {
       // Capsule = finite cylinder ∪ two end spheres; the union's entry is the earliest entry.
       const side = intersectCylinderAt(p0, p1, ox, oy, oz, dx, dy, dz);
@@ -309,6 +347,9 @@ export function localNormal(
       ny = y;
       nz = z;
       break;
+    case PrimitiveKind.Mesh:
+      meshBvhAt(p0).normalAt(x, y, z, out);
+      return;
     case PrimitiveKind.Cylinder: {
       const rho = Math.sqrt(x * x + y * y);
       if (p1 - Math.abs(z) < p0 - rho) nz = z < 0 ? -1 : 1;

@@ -216,6 +216,8 @@ function partInertia(part: ShapePart): { m: number; I: number[] } {
       d = [ixx, ixx, (mc * a * a) / 2 + (2 * mh * 2 * a * a) / 5];
       break;
     }
+    default:
+      throw new Error('the Gazebo models are the five analytic families; meshes have no SDF here');
   }
   const { x, y, z } = part.offset;
   // Parallel axis: I + m (|r|² E − r rᵀ); [ixx, iyy, izz, ixy, ixz, iyz] as SDF lists them.
