@@ -23,7 +23,7 @@ import {
   RayCaster,
 } from './raycast';
 import { MATERIAL_LOOKS, MATERIAL_MODES, MATTE } from './materials';
-import { type NoiseSource } from './random';
+import { type NoiseSource, type Rng } from './random';
 import { type Lighting, type Rgb } from './scene';
 import { type PrintRaster, samplePrint, sampleTexture } from './texture';
 
@@ -388,6 +388,64 @@ export function colorTemperatureRgb(kelvin: number): Rgb {
   const c = srgb(kelvin);
   const white = srgb(6500);
   return [c[0] / white[0], c[1] / white[1], c[2] / white[2]];
+}
+
+/** Ranges a randomised cell draws its light from (each uniform; `shadows` a probability). */
+export interface LightingRanges {
+  /** Key light angle from straight overhead, radians. */
+  tilt: [number, number];
+  intensity: [number, number];
+  ambient: [number, number];
+  /** Colour temperature, kelvin (see colorTemperatureRgb). */
+  colorTemperature: [number, number];
+  /** Probability that the frame casts shadows. */
+  shadows: number;
+}
+
+/** Ceiling lamps over a work cell: within 40° of overhead, warm to cold white, shadows half the time. */
+export const DEFAULT_LIGHTING_RANGES: Readonly<LightingRanges> = Object.freeze({
+  tilt: [0, 0.7] as [number, number],
+  intensity: [0.55, 0.9] as [number, number],
+  ambient: [0.2, 0.4] as [number, number],
+  colorTemperature: [3000, 7500] as [number, number],
+  shadows: 0.5,
+});
+
+/** A light drawn from `ranges` (azimuth uniform), and whether it casts shadows. */
+export function sampleLighting(
+  rng: Rng,
+  ranges: LightingRanges = DEFAULT_LIGHTING_RANGES,
+): { lighting: Lighting; shadows: boolean } {
+  for (const [key, [lo, hi]] of Object.entries({
+    tilt: ranges.tilt,
+    intensity: ranges.intensity,
+    ambient: ranges.ambient,
+    colorTemperature: ranges.colorTemperature,
+  })) {
+    if (!(lo <= hi)) throw new RangeError(`lighting ${key}: range [${lo}, ${hi}] is empty`);
+  }
+  if (!(ranges.tilt[0] >= 0 && ranges.tilt[1] < Math.PI / 2)) {
+    throw new RangeError(`lighting tilt must lie in [0, 90°), got [${ranges.tilt.join(', ')}] rad`);
+  }
+  const tilt = rng.uniform(ranges.tilt[0], ranges.tilt[1]);
+  const azimuth = rng.uniform(0, 2 * Math.PI);
+  const intensity = rng.uniform(ranges.intensity[0], ranges.intensity[1]);
+  const ambient = rng.uniform(ranges.ambient[0], ranges.ambient[1]);
+  const color = colorTemperatureRgb(rng.uniform(ranges.colorTemperature[0], ranges.colorTemperature[1]));
+  const shadows = rng.next() < ranges.shadows;
+  return {
+    lighting: {
+      direction: {
+        x: Math.sin(tilt) * Math.cos(azimuth),
+        y: Math.sin(tilt) * Math.sin(azimuth),
+        z: Math.cos(tilt),
+      },
+      intensity,
+      ambient,
+      color,
+    },
+    shadows,
+  };
 }
 
 // Shadow rays start this far off the surface along its normal, so they never hit their own surface.

@@ -17,7 +17,7 @@ import {
   type SimFrame,
 } from '../../src/sim';
 import { MATERIAL_LOOKS, type MaterialMode, randomMaterialMode } from '../../src/sim/materials';
-import { colorTemperatureRgb } from '../../src/sim/render';
+import { colorTemperatureRgb, DEFAULT_LIGHTING_RANGES, sampleLighting } from '../../src/sim/render';
 import { SENSOR_PARAMETERS, type SensorModelName } from '../../src/sim/sensors';
 import { type PrintedTexture, printRaster, randomPrint } from '../../src/sim/texture';
 import { pixelOf } from './helpers';
@@ -326,6 +326,35 @@ describe('lighting', () => {
     const cold = colorTemperatureRgb(9000);
     expect(cold[2]).toBeGreaterThan(cold[0] * 1.3);
     expect(() => colorTemperatureRgb(100)).toThrow(/1000–40000 K, got 100/);
+  });
+});
+
+describe('lighting randomisation', () => {
+  it('draws within the ranges, deterministic per seed; empty ranges are refused', () => {
+    const rng = new Rng(5);
+    let shadows = 0;
+    for (let k = 0; k < 500; k++) {
+      const { lighting, shadows: cast } = sampleLighting(rng);
+      const tilt = Math.acos(lighting.direction.z);
+      expect(tilt).toBeGreaterThanOrEqual(DEFAULT_LIGHTING_RANGES.tilt[0] - 1e-12);
+      expect(tilt).toBeLessThanOrEqual(DEFAULT_LIGHTING_RANGES.tilt[1] + 1e-12);
+      expect(lighting.intensity).toBeGreaterThanOrEqual(0.55);
+      expect(lighting.intensity).toBeLessThanOrEqual(0.9);
+      // Between a 3000 K lamp and 7500 K: red over blue by at most the 3000 K ratio.
+      expect(lighting.color[0] / lighting.color[2]).toBeLessThanOrEqual(
+        colorTemperatureRgb(3000)[0] / colorTemperatureRgb(3000)[2] + 1e-9,
+      );
+      expect(lighting.color[0] / lighting.color[2]).toBeGreaterThanOrEqual(
+        colorTemperatureRgb(7500)[0] / colorTemperatureRgb(7500)[2] - 1e-9,
+      );
+      if (cast) shadows++;
+    }
+    expect(shadows / 500).toBeGreaterThan(0.43);
+    expect(shadows / 500).toBeLessThan(0.57);
+    expect(sampleLighting(new Rng(9))).toEqual(sampleLighting(new Rng(9)));
+    expect(() => sampleLighting(new Rng(1), { ...DEFAULT_LIGHTING_RANGES, ambient: [0.5, 0.2] })).toThrow(
+      'lighting ambient: range [0.5, 0.2] is empty',
+    );
   });
 });
 
