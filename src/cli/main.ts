@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { type Bus, type BusChoice, createBus } from '../bus';
@@ -11,6 +12,7 @@ import { registerFuzzCommand } from './fuzz';
 import { recordSim, type RecordOptions } from '../bag/replay';
 import { serveSim } from '../policy/sim-server';
 import { parseSplit, writeDataset } from '../dataset';
+import { loadCell } from '../sim';
 import { SingleBar } from 'cli-progress';
 
 function packageVersion(): string {
@@ -134,6 +136,7 @@ export function buildProgram(
     .option('--seed <n>', 'random seed', integer('--seed', 0, 2 ** 31 - 1), 1)
     .option('--objects <n>', 'objects in random clutter (1-40)', integer('--objects', 1, 40), 10)
     .option('--scenario <file>', 'a scenario file (scenarios/*.yaml) instead of random clutter')
+    .option('--cell <file>', 'a cell file (cells/*.yaml): one scene of that cell for --seed')
     .option('--width <px>', 'image width', integer('--width', 32, 1920), 640)
     .option('--height <px>', 'image height', integer('--height', 24, 1080), 480)
     .requiredOption('--out <file>', 'PNG file to write')
@@ -142,6 +145,7 @@ export function buildProgram(
         seed: number;
         objects: number;
         scenario?: string;
+        cell?: string;
         width: number;
         height: number;
         out: string;
@@ -183,6 +187,15 @@ export function buildProgram(
     .option('--width <px>', 'image width', integer('--width', 32, 1920), 640)
     .option('--height <px>', 'image height', integer('--height', 24, 1080), 480)
     .option('--split <train/val/test>', 'percentages by scene', '60/20/20')
+    .option(
+      '--cell <file>',
+      'a cell file (cells/*.yaml, docs/cells.md): bin, camera, objects, sensor, randomisation',
+    )
+    .option(
+      '--workers <n>',
+      `worker threads rendering scenes (default: the core count, ${os.availableParallelism()})`,
+      integer('--workers', 1, 256),
+    )
     .action(
       async (opts: {
         out: string;
@@ -191,8 +204,12 @@ export function buildProgram(
         width: number;
         height: number;
         split: string;
+        cell?: string;
+        workers?: number;
       }) => {
         const split = parseSplit(opts.split);
+        // A bad cell is one line before anything is written or drawn.
+        if (opts.cell) loadCell(opts.cell);
         const bar = new SingleBar({
           format: 'dataset |{bar}| {value}/{total} scenes | {eta_formatted} left',
           stream: process.stderr,
@@ -205,7 +222,7 @@ export function buildProgram(
           bar.stop();
           const secs = (Date.now() - started) / 1000;
           io.out(
-            `${JSON.stringify({ out: opts.out, scenes: m.scenes, split: m.split, seconds: +secs.toFixed(1), scenes_per_s: +(m.scenes / secs).toFixed(2) })}\n`,
+            `${JSON.stringify({ out: opts.out, scenes: m.scenes, split: m.split, files: m.files, workers: opts.workers ?? os.availableParallelism(), seconds: +secs.toFixed(1), scenes_per_s: +(m.scenes / secs).toFixed(2) })}\n`,
           );
         } catch (err) {
           bar.stop();

@@ -16,6 +16,7 @@ import { loadManifest } from '../models/manifest';
 import { benchPolicies, policyManifests, policyTable, writePolicySection } from '../policy/results';
 import { PACKAGE_ROOT } from '../msg';
 import { ALL_SPLIT_NOTE, type EvaluationSplit } from '../dataset';
+import { loadCell } from '../sim';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
@@ -109,6 +110,10 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     .option('--runs <n>', 'episodes per case', integer('--runs', 1, 10_000), 10)
     .option('--objects <n>', 'objects in random clutter', integer('--objects', 1, 40), 10)
     .option(
+      '--cell <file>',
+      "random episodes are this cell's scenes (cells/*.yaml); --objects does not apply",
+    )
+    .option(
       '--max-actions <n>',
       'action limit per episode (default 5 per object)',
       integer('--max-actions', 1, 10_000),
@@ -121,13 +126,16 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         case: PolicyCase;
         runs: number;
         objects: number;
+        cell?: string;
         maxActions?: number;
         threads: number;
         json: boolean;
       }) => {
+        // A bad cell is one line before any model is loaded.
+        const cell = o.cell ? loadCell(o.cell) : undefined;
         const bar = progress('eval policy');
         try {
-          const metrics = await evaluatePolicy({ ...o, onEpisode: bar.update });
+          const metrics = await evaluatePolicy({ ...o, cell, onEpisode: bar.update });
           bar.stop();
           io.out(o.json ? `${JSON.stringify(metrics)}\n` : `${metricsText(metrics)}\n`);
         } finally {

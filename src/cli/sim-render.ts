@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodePng } from '../image';
-import { BinPickingSim, contactSheet, loadScenario } from '../sim';
+import {
+  BinPickingSim,
+  contactSheet,
+  defaultCameraConfig,
+  type FrameOptions,
+  loadCell,
+  loadScenario,
+} from '../sim';
 
 export interface SimRenderOptions {
   readonly seed: number;
@@ -9,18 +16,32 @@ export interface SimRenderOptions {
   readonly width: number;
   readonly height: number;
   readonly scenario?: string;
+  /** Cell file: the scene of that cell for `seed` (its camera and resolution win over width/height). */
+  readonly cell?: string;
   readonly out: string;
 }
 
 /** Renders one simulated scene and writes its contact sheet (every label, side by side) as PNG. */
 export async function simRender(o: SimRenderOptions): Promise<{ file: string; objects: number }> {
-  const scale = o.width / 640;
-  const camera = { width: o.width, height: o.height, fx: 615 * scale, fy: 615 * scale };
-  const sim = o.scenario
-    ? await BinPickingSim.fromScenario(loadScenario(o.scenario), { camera }, o.seed)
-    : await BinPickingSim.random({ count: o.objects, seed: o.seed }, { camera });
+  if (o.scenario && o.cell) throw new Error('give --scenario or --cell, not both');
+  const camera = defaultCameraConfig(o.width, o.height);
+  let sim: BinPickingSim;
+  let frameOptions: FrameOptions = {};
+  if (o.cell) {
+    const made = await BinPickingSim.fromCell(loadCell(o.cell), o.seed, { size: o });
+    sim = made.sim;
+    // A cell's look includes its sensor: realism on, its depth model when it names one.
+    frameOptions = {
+      realism: true,
+      ...(made.sample.sensor ? ({ sensor: made.sample.sensor } as FrameOptions) : {}),
+    };
+  } else {
+    sim = o.scenario
+      ? await BinPickingSim.fromScenario(loadScenario(o.scenario), { camera }, o.seed)
+      : await BinPickingSim.random({ count: o.objects, seed: o.seed }, { camera });
+  }
   try {
-    const sheet = contactSheet(sim.frame());
+    const sheet = contactSheet(sim.frame(frameOptions));
     const png = encodePng({
       header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' },
       width: sheet.width,

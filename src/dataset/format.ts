@@ -77,6 +77,8 @@ export const manifestSchema = z.object({
   depth_scale_m: z.number(),
   suction_scale: z.number(),
   semantic_classes: z.array(z.object({ id: z.number().int(), name: z.string() })),
+  /** The cell the scenes were drawn from (absent: the simulator's default scenes). */
+  cell: z.object({ name: z.string(), file: z.string() }).optional(),
 });
 
 export type Annotation = z.infer<typeof annotationSchema>;

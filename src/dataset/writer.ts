@@ -1,8 +1,21 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { fork } from 'node:child_process';
 import { encodeDepth16, encodePng } from '../image';
-import { type Header } from '../msg';
-import { BinPickingSim, type CroppedMask, deriveSeed, Rng, SEMANTIC_CLASSES, type SimFrame } from '../sim';
+import { type Header, PACKAGE_ROOT } from '../msg';
+import {
+  BinPickingSim,
+  type Cell,
+  type CroppedMask,
+  defaultCameraConfig,
+  deriveSeed,
+  type FrameOptions,
+  loadCell,
+  Rng,
+  SEMANTIC_CLASSES,
+  type SimFrame,
+} from '../sim';
 import {
   type Annotation,
   type AnnotationsFile,
@@ -24,9 +37,29 @@ export interface DatasetOptions {
   readonly height: number;
   /** Percentages for train/val/test, summing to 100. */
   readonly split: readonly [number, number, number];
-  /** Objects per scene are drawn uniformly from this range. */
+  /** Objects per scene are drawn uniformly from this range (ignored with a cell: the cell's count). */
   readonly objects?: readonly [number, number];
+  /** Cell file (cells/*.yaml); absent = the simulator's default scenes. */
+  readonly cell?: string;
+  /** Worker threads rendering scenes in parallel (default: the core count); 1 = this thread. */
+  readonly workers?: number;
   readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** What one scene needs to be rendered, by any worker. */
+export interface SceneJob {
+  index: number;
+  rel: string;
+  seed: number;
+}
+
+/** One written scene: its image record and annotations (ids from 0; renumbered in scene order). */
+export interface SceneResult {
+  index: number;
+  image: ImageRecord;
+  annotations: Annotation[];
+  /** Bytes written for this scene (PNG and RLE in annotations are counted by the caller). */
+  files: number;
 }
 
 const HEADER: Header = { stamp: { sec: 0, nanosec: 0 }, frame_id: '' };
@@ -77,6 +110,7 @@ const asBox = (b: { x: number; y: number; width: number; height: number } | null
   b ? ([b.x, b.y, b.width, b.height] as [number, number, number, number]) : null;
 
 function writePng(file: string, width: number, height: number, encoding: string, data: Uint8Array): void {
+  // One PNG per label image; the dataset figure counts these files.
   const bpp = encoding === 'rgb8' ? 3 : encoding === 'mono8' ? 1 : 2;
   fs.writeFileSync(
     file,
@@ -161,37 +195,152 @@ function writeScene(
   return { image, annotations };
 }
 
+/** Everything a worker needs to render scenes the way the main thread would. */
+export interface RenderSettings {
+  out: string;
+  width: number;
+  height: number;
+  objects: readonly [number, number];
+  cell: string | null;
+}
+
+/** Renders and writes one scene (the same bytes in any thread). */
+export async function renderScene(
+  settings: RenderSettings,
+  cell: Cell | null,
+  job: SceneJob,
+): Promise<SceneResult> {
+  let sim: BinPickingSim;
+  let frameOptions: FrameOptions = { realism: true };
+  if (cell) {
+    const made = await BinPickingSim.fromCell(cell, job.seed, { size: settings });
+    sim = made.sim;
+    // The cell's sensor model replaces the generic depth noise; 'ideal' is exact depth.
+    if (made.sample.sensor)
+      frameOptions = { ...frameOptions, ...({ sensor: made.sample.sensor } as FrameOptions) };
+  } else {
+    const [minObjects, maxObjects] = settings.objects;
+    const count = minObjects + new Rng(job.seed).int(maxObjects - minObjects + 1);
+    sim = await BinPickingSim.random(
+      { count, seed: job.seed },
+      { camera: defaultCameraConfig(settings.width, settings.height) },
+    );
+  }
+  try {
+    const { image, annotations } = writeScene(
+      settings.out,
+      job.rel,
+      job.index,
+      sim.frame(frameOptions),
+      job.seed,
+      0,
+    );
+    return { index: job.index, image, annotations, files: 4 };
+  } finally {
+    sim.dispose();
+  }
+}
+
+/** The compiled worker (tests run from src/ with ts-jest, so they use the built copy in dist/). */
+function workerFile(): string {
+  const here = path.join(__dirname, 'worker.js');
+  return fs.existsSync(here) ? here : path.join(PACKAGE_ROOT, 'dist', 'dataset', 'worker.js');
+}
+
 /**
- * Renders `scenes` random-clutter scenes and writes them in the dataset format: same options →
- * byte-identical files (every random draw is derived from `seed`).
+ * Renders every job on `workers` processes, handing out scenes as they free up. Processes, not
+ * threads: the OpenCV addon that encodes the PNGs cannot be loaded in worker threads.
  */
-export async function writeDataset(o: DatasetOptions): Promise<Manifest> {
+async function renderParallel(
+  settings: RenderSettings,
+  jobs: readonly SceneJob[],
+  workers: number,
+  onDone: (r: SceneResult) => void,
+): Promise<void> {
+  const file = workerFile();
+  if (!fs.existsSync(file)) throw new Error(`dataset worker ${file} is missing: run \`npm run build\``);
+  let next = 0;
+  const children = Array.from({ length: Math.min(workers, jobs.length) }, () =>
+    fork(file, [JSON.stringify(settings)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+  );
+  try {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve, reject) => {
+            let finished = false;
+            const feed = (): void => {
+              if (next >= jobs.length) {
+                finished = true;
+                return resolve();
+              }
+              child.send(jobs[next++]);
+            };
+            child.on('message', (m: SceneResult | { error: string }) => {
+              if ('error' in m) return reject(new Error(m.error));
+              onDone(m);
+              feed();
+            });
+            child.once('error', reject);
+            child.once('exit', (code, signal) => {
+              if (!finished) reject(new Error(`dataset worker stopped (${signal ?? `exit code ${code}`})`));
+            });
+            feed();
+          }),
+      ),
+    );
+  } finally {
+    for (const child of children) child.kill();
+  }
+}
+
+/**
+ * Renders `scenes` scenes (random clutter, or a cell's scenes) and writes them in the dataset format:
+ * same options → byte-identical files with any number of workers (every random draw is derived from
+ * `seed` and the scene index, and annotations are gathered in scene order).
+ */
+export async function writeDataset(o: DatasetOptions): Promise<Manifest & { files: number }> {
   if (!Number.isInteger(o.scenes) || o.scenes < 1)
     throw new Error(`--scenes must be a positive integer, got ${o.scenes}`);
-  const [minObjects, maxObjects] = o.objects ?? [3, 15];
+  const workers = o.workers ?? os.availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`--workers must be a positive integer, got ${workers}`);
+  // Validate the cell before anything is written: a bad cell leaves no directory behind.
+  const cell = o.cell ? loadCell(o.cell) : null;
+  const settings: RenderSettings = {
+    out: o.out,
+    width: o.width,
+    height: o.height,
+    objects: o.objects ?? [3, 15],
+    cell: o.cell ? path.resolve(o.cell) : null,
+  };
   const splits = assignSplits(o.scenes, o.seed, o.split);
+  const jobs: SceneJob[] = splits.map((split, i) => ({
+    index: i,
+    rel: `${split}/scene_${String(i).padStart(5, '0')}`,
+    seed: deriveSeed(o.seed, `scene-${i}`) & 0x7fffffff,
+  }));
+  fs.mkdirSync(o.out, { recursive: true });
+  const results = new Array<SceneResult>(o.scenes);
+  let done = 0;
+  const collect = (r: SceneResult): void => {
+    results[r.index] = r;
+    o.onProgress?.(++done, o.scenes);
+  };
+  if (workers === 1) {
+    for (const job of jobs) collect(await renderScene(settings, cell, job));
+  } else {
+    await renderParallel(settings, jobs, workers, collect);
+  }
   const files = Object.fromEntries(
     SPLITS.map((s) => [s, { images: [] as ImageRecord[], annotations: [] as Annotation[] }]),
   ) as Record<SplitName, { images: ImageRecord[]; annotations: Annotation[] }>;
-  const scale = o.width / 640;
-  const camera = { width: o.width, height: o.height, fx: 615 * scale, fy: 615 * scale };
-  fs.mkdirSync(o.out, { recursive: true });
   let annId = 1;
-  for (let i = 0; i < o.scenes; i++) {
-    const seed = deriveSeed(o.seed, `scene-${i}`) & 0x7fffffff;
-    const count = minObjects + new Rng(seed).int(maxObjects - minObjects + 1);
-    const sim = await BinPickingSim.random({ count, seed }, { camera });
-    try {
-      const split = splits[i];
-      const rel = `${split}/scene_${String(i).padStart(5, '0')}`;
-      const { image, annotations } = writeScene(o.out, rel, i, sim.frame({ realism: true }), seed, annId);
-      annId += annotations.length;
-      files[split].images.push(image);
-      files[split].annotations.push(...annotations);
-    } finally {
-      sim.dispose();
-    }
-    o.onProgress?.(i + 1, o.scenes);
+  let written = 0;
+  for (const [i, r] of results.entries()) {
+    files[splits[i]].images.push(r.image);
+    for (const a of r.annotations) files[splits[i]].annotations.push({ ...a, id: annId++ });
+    written += r.files;
   }
   const categories = SEMANTIC_CLASSES.filter((c) => c.id >= 2).map((c) => ({ id: c.id, name: c.name }));
   for (const split of SPLITS) {
@@ -203,6 +352,7 @@ export async function writeDataset(o: DatasetOptions): Promise<Manifest> {
     };
     fs.mkdirSync(path.join(o.out, split), { recursive: true });
     fs.writeFileSync(path.join(o.out, split, 'annotations.json'), JSON.stringify(content));
+    written++;
   }
   const manifest: Manifest = {
     format_version: FORMAT_VERSION,
@@ -215,7 +365,11 @@ export async function writeDataset(o: DatasetOptions): Promise<Manifest> {
     depth_scale_m: DEPTH_SCALE_M,
     suction_scale: SUCTION_SCALE,
     semantic_classes: SEMANTIC_CLASSES.map((c) => ({ id: c.id, name: c.name })),
+    ...(cell
+      ? { cell: { name: cell.name, file: path.relative(o.out, path.resolve(o.cell as string)) } }
+      : {}),
   };
   fs.writeFileSync(path.join(o.out, 'dataset.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+  written++;
+  return { ...manifest, files: written };
 }

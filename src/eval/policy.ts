@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import { PACKAGE_ROOT, secondsToTime } from '../msg';
 import { percentile } from '../stats';
 import { openModel } from '../models/session';
-import { executeAction } from '../nodes/sim/node';
 import {
   actionMessage,
   aggregateMetrics,
@@ -19,7 +18,7 @@ import {
 import { observeSim, POLICY_CAMERA } from '../policy/sim-observation';
 import { decide, policySpecs, type PolicySpecs, usesSuction } from '../policy/policy';
 import { type SuctionSource, openSuctionSource } from '../policy/suction';
-import { BinPickingSim, listScenarios, loadScenario } from '../sim';
+import { BinPickingSim, type Cell, executeAction, listScenarios, loadScenario } from '../sim';
 
 export type PolicyCase = 'random' | 'adversarial' | 'all';
 
@@ -29,6 +28,8 @@ export interface PolicyEvalOptions {
   runs: number;
   /** Objects in random clutter (VPG: 10). */
   objects: number;
+  /** Random episodes are this cell's scenes (its bin, camera, objects); `objects` does not apply. */
+  cell?: Cell;
   threads?: number;
   /** Action limit per episode (default 5 per object). */
   maxActions?: number;
@@ -126,7 +127,9 @@ export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<strin
     for (const plan of plans) {
       const sim = plan.scenario
         ? await BinPickingSim.fromScenario(loadScenario(plan.scenario), { camera }, plan.seed)
-        : await BinPickingSim.random({ count: o.objects, seed: plan.seed }, { camera });
+        : o.cell
+          ? (await BinPickingSim.fromCell(o.cell, plan.seed, { size: camera })).sim
+          : await BinPickingSim.random({ count: o.objects, seed: plan.seed }, { camera });
       try {
         const maxActions = o.maxActions ?? 5 * sim.objectsRemaining;
         const r = await runEpisode(sim, specs, session.run, maxActions, suction?.source);
@@ -163,7 +166,8 @@ export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<strin
     model: m.name,
     precision: m.precision,
     case: o.case,
-    objects: o.objects,
+    objects: o.cell ? null : o.objects,
+    ...(o.cell ? { cell: o.cell.name } : {}),
     ...summarise(records),
     gflops: m.complexity.gflops,
     params: m.complexity.params,

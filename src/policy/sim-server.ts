@@ -20,7 +20,7 @@ import { BinPickingSim, loadScenario } from '../sim';
 import { actionAt, actionMasks, type PolicyAction, type PolicyInputSpec, rotatedInputs } from './actions';
 import { quaternionFromYaw, quaternionFromZAxis } from '../geometry';
 import { type Header, type PushGraspAction, PushGraspActionConstants } from '../msg';
-import { executeAction } from '../nodes/sim/node';
+import { executeAction } from '../sim';
 import { actionMessage } from './episode';
 import { type Heightmap, type HeightmapGrid, VPG_GRID } from './heightmap';
 import { observeSim } from './sim-observation';

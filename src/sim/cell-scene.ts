@@ -3,16 +3,19 @@
 // range that keeps every corner of the workspace (floor and rim) inside the image.
 import { type CameraConfig, type CameraIntrinsics, createCamera, projectPoint } from './camera';
 import { type BinColor, type Cell, CellError, type CellObjectEntry, lookAtPose } from './cell';
-import { mat3ToQuat, quatToMat3, type Pose, type Vec3, vec3 } from './math';
+import { mat3ToQuat, quatFromRpy, quatToMat3, type Pose, type Vec3, vec3 } from './math';
 import { deriveSeed, Rng } from './random';
 import {
   type Appearance,
   type BinSpec,
   DEFAULT_BIN,
   generateClutter,
+  makeObject,
   randomShape,
+  rotatedHalfExtents,
   type Rgb,
   type Scene,
+  type SceneObject,
 } from './scene';
 import { type Shape, type ShapeKind } from './shapes';
 
@@ -99,8 +102,17 @@ function rollAboutOptical(pose: Pose, roll: number): Pose {
   return { position: { ...pose.position }, orientation: mat3ToQuat(out) };
 }
 
-/** Joint pose and intrinsics draw keeping `corners` in view; throws when the ranges cannot. */
-export function sampleCamera(cell: Cell, rng: Rng, corners: readonly Vec3[]): CameraConfig {
+/**
+ * Joint pose and intrinsics draw keeping `corners` in view; throws when the ranges cannot. With
+ * `outWidth` the drawn camera is scaled to that image width (same field of view and aspect ratio):
+ * datasets and benchmarks render the randomised cameras at one chosen size.
+ */
+export function sampleCamera(
+  cell: Cell,
+  rng: Rng,
+  corners: readonly Vec3[],
+  outWidth?: number,
+): CameraConfig {
   const r = cell.randomization.camera;
   if (!r) throw new Error('sampleCamera needs a cell with randomization.camera');
   const deg = Math.PI / 180;
@@ -122,11 +134,20 @@ export function sampleCamera(cell: Cell, rng: Rng, corners: readonly Vec3[]): Ca
     // Square pixels; the principal point off-centre by up to 1 % of the size, as calibrations report.
     const cx = (width - 1) / 2 + rng.uniform(-0.01, 0.01) * width;
     const cy = (height - 1) / 2 + rng.uniform(-0.01, 0.01) * height;
-    const intrinsics: CameraIntrinsics = { width, height, fx, fy: fx, cx, cy };
+    const k = outWidth ? outWidth / width : 1;
+    const outHeight = Math.round(height * k);
+    const intrinsics: CameraIntrinsics = {
+      width: Math.round(width * k),
+      height: outHeight,
+      fx: fx * k,
+      fy: fx * k,
+      cx: (cx + 0.5) * k - 0.5,
+      cy: (cy + 0.5) * k - 0.5,
+    };
     // The principal point moved: shrink fx if that pushed a corner out.
     const inView = corners.every((c) => {
       const p = projectPoint(createCamera({ ...intrinsics, pose }), c);
-      return p.u >= 0 && p.u <= width - 1 && p.v >= 0 && p.v <= height - 1;
+      return p.u >= 0 && p.u <= intrinsics.width - 1 && p.v >= 0 && p.v <= intrinsics.height - 1;
     });
     if (!inView) continue;
     return { ...intrinsics, pose };
@@ -183,6 +204,56 @@ function drawObjects(
   return { count: list.length, draw: (rng: Rng, i: number) => entryShape(rng, list[i]) };
 }
 
+/** Things in view that are not to be picked: another tote's corner, a gripper or arm part, a cable. */
+function distractor(rng: Rng, id: number, inner: number, tableZ: number): SceneObject {
+  const kind = rng.pick(['tote', 'gripper', 'arm', 'cable'] as const);
+  let shape: Shape;
+  switch (kind) {
+    case 'tote':
+      shape = { kind: 'box', size: [rng.uniform(0.15, 0.3), rng.uniform(0.1, 0.2), rng.uniform(0.05, 0.12)] };
+      break;
+    case 'gripper':
+      shape = { kind: 'cylinder', radius: rng.uniform(0.02, 0.04), length: rng.uniform(0.08, 0.16) };
+      break;
+    case 'arm':
+      shape = { kind: 'capsule', radius: rng.uniform(0.035, 0.06), length: rng.uniform(0.2, 0.35) };
+      break;
+    case 'cable':
+      shape = { kind: 'capsule', radius: rng.uniform(0.004, 0.008), length: rng.uniform(0.2, 0.45) };
+      break;
+  }
+  // On the table just outside the workspace (clear of the walls), lying down, any heading.
+  const yaw = rng.uniform(0, 2 * Math.PI);
+  const orientation = quatFromRpy(kind === 'tote' ? 0 : Math.PI / 2, 0, yaw);
+  const box = rotatedHalfExtents(shape, orientation);
+  const side = rng.int(4);
+  const along = rng.uniform(-inner, inner);
+  const reach = side < 2 ? box.half.x : box.half.y;
+  const out = inner + reach + rng.uniform(0.005, 0.08);
+  const [x, y] = [
+    [out, along],
+    [-out, along],
+    [along, out],
+    [along, -out],
+  ][side];
+  const z = tableZ + box.half.z + 0.003;
+  const obj = makeObject(id, shape, vec3(x - box.centre.x, y - box.centre.y, z - box.centre.z), {
+    orientation,
+  });
+  const grey = rng.uniform(0.05, 0.6);
+  obj.appearance = {
+    color:
+      kind === 'tote'
+        ? BIN_COLOR_RGB[rng.pick(['red', 'blue', 'grey', 'green'] as const)]
+        : [grey, grey, grey * 1.05],
+    secondaryColor: [grey * 0.8, grey * 0.8, grey * 0.8],
+    pattern: 'solid',
+    scale: 0.02,
+  };
+  obj.distractor = true;
+  return obj;
+}
+
 function binLook(rng: Rng, color: BinColor, pattern: Appearance['pattern']): Appearance {
   const base = BIN_COLOR_RGB[color];
   const gain = rng.uniform(0.8, 1.15);
@@ -191,13 +262,15 @@ function binLook(rng: Rng, color: BinColor, pattern: Appearance['pattern']): App
 }
 
 /**
- * The scene of `cell` for `seed` at the caller's resolution (used when the cell fixes no intrinsics).
+ * The scene of `cell` for `seed`. `size` is the caller's image size: used as is when the cell fixes
+ * no intrinsics, and as the width randomised cameras are scaled to (see sampleCamera); cells with
+ * fixed intrinsics keep their own.
  * Same cell and seed → the same sample. The default cell gives exactly `generateClutter`'s scene.
  */
 export function sampleCellScene(
   cell: Cell,
   seed: number,
-  size: { width: number; height: number } = { width: 640, height: 480 },
+  size?: { width: number; height: number },
 ): CellSample {
   const objects = drawObjects(cell, seed);
   const rr = cell.randomization;
@@ -217,13 +290,21 @@ export function sampleCellScene(
   if (tabletop) bin = { ...bin, innerSize: TABLETOP_SLAB, wallHeight: 0 };
 
   const base = generateClutter({
-    count: Math.max(1, objects?.count ?? 1),
+    count: objects?.count ?? 0,
     seed,
     bin,
     drawShape: objects?.draw,
     dropHalf: workHalf ?? undefined,
   });
-  const scene: Scene = objects ? base : { ...base, objects: [] };
+  const scene: Scene = tabletop ? { ...base, support: true } : base;
+  const [d0, d1] = rr.distractors;
+  if (d1 > 0) {
+    const drng = new Rng(deriveSeed(seed, 'cell-distractors'));
+    const n = d0 + drng.int(d1 - d0 + 1);
+    const inner = (workHalf ?? bin.innerSize / 2 + bin.wallThickness) + 0.02;
+    for (let k = 0; k < n; k++)
+      scene.objects.push(distractor(drng, scene.objects.length + 1, inner, -bin.floorThickness));
+  }
   if (rr.bin && !tabletop) {
     scene.binAppearance = binLook(rng, rng.pick(rr.bin.colors), rng.pick(rr.bin.patterns));
   }
@@ -232,9 +313,11 @@ export function sampleCellScene(
   const workspace = workspaceCorners(bin, workHalf);
   let camera: CameraConfig;
   if (rr.camera) {
-    camera = sampleCamera(cell, new Rng(deriveSeed(seed, 'cell-camera')), workspace);
+    camera = sampleCamera(cell, new Rng(deriveSeed(seed, 'cell-camera')), workspace, size?.width);
   } else {
-    camera = cell.intrinsics ? { ...cell.intrinsics } : defaultCameraConfig(size.width, size.height);
+    camera = cell.intrinsics
+      ? { ...cell.intrinsics }
+      : defaultCameraConfig(size?.width ?? 640, size?.height ?? 480);
     if (cell.cameraPose) camera.pose = cell.cameraPose;
   }
   const [m0, m1] = rr.misregistrationPx;

@@ -80,3 +80,4 @@ export { DEFAULT_SEAL_MODEL, type SealFailure, type SealModel, sealScoreAt } fro
 export { contactSheet } from './contact-sheet';
 export { BIN_COLORS, type Cell, CellError, DEFAULT_CELL, loadCell, parseCell } from './cell';
 export { type CellSample, defaultCameraConfig, sampleCellScene } from './cell-scene';
+export { executeAction } from './execute';

@@ -65,6 +65,8 @@ export interface SceneObject {
   mass: number;
   friction: number;
   appearance: Appearance;
+  /** Not an object to pick (gripper part, cable, other tote): class 'distractor', no instance, no suction GT. */
+  distractor?: boolean;
 }
 
 export interface Scene {
@@ -74,6 +76,8 @@ export interface Scene {
   lighting: Lighting;
   binAppearance: Appearance;
   tableAppearance: Appearance;
+  /** True for table-top scenes (no bin): the flush slab standing in for the bin is labelled 'support'. */
+  support?: boolean;
 }
 
 export const DEFAULT_LIGHTING: Readonly<Lighting> = Object.freeze({
@@ -251,8 +255,8 @@ function dropPoses(rng: Rng, shapes: readonly Shape[], half: number): Pose[] {
 /** A random clutter scene (unsettled: objects at their drop poses). Same options → same scene. */
 export function generateClutter(options: ClutterOptions): Scene {
   const { count, seed } = options;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_OBJECTS) {
-    throw new RangeError(`clutter count must be an integer in 1–${MAX_OBJECTS}, got ${count}`);
+  if (!Number.isInteger(count) || count < 0 || count > MAX_OBJECTS) {
+    throw new RangeError(`clutter count must be an integer in 0–${MAX_OBJECTS}, got ${count}`);
   }
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
   const kinds = options.kinds ?? SHAPE_KINDS;

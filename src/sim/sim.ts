@@ -156,8 +156,9 @@ export class BinPickingSim {
     return { ...this.base, objects: this.objects.map((o) => ({ ...o, pose: clonePose(o.pose) })) };
   }
 
+  /** Objects left to pick (distractors are not counted). */
   get objectsRemaining(): number {
-    return this.objects.length;
+    return this.objects.filter((o) => !o.distractor).length;
   }
 
   /** Simulated seconds since creation. */
@@ -205,7 +206,9 @@ export class BinPickingSim {
       changedPixels: 0,
       changeThreshold: threshold,
     });
-    if (objectId === 0) return failed('no-object', null);
+    if (objectId === 0 || this.objects.find((o) => o.id === objectId)?.distractor) {
+      return failed('no-object', null);
+    }
     const t = caster.last.t;
     const contact = vec3(from.x + a.x * t, from.y + a.y * t, from.z + a.z * t);
     const tester = new SealTester(set, { ...DEFAULT_SEAL_MODEL, ...seal });
@@ -317,6 +320,8 @@ export class BinPickingSim {
     for (const obj of this.objects) {
       obj.pose = this.physics.pose(obj.id);
       const p = obj.pose.position;
+      // Distractors stand on the table around the bin by design.
+      if (obj.distractor) continue;
       if (Math.abs(p.x) > half || Math.abs(p.y) > half || p.z < -0.005) out.push(obj.id);
     }
     for (const id of out) this.physics.removeObject(id);

@@ -224,7 +224,12 @@ describe('camera randomisation', () => {
       if (!s.tabletop) expect(s.workspace).toEqual(workspaceCorners(s.scene.bin, null));
       // Every object's drop position lies over the workspace.
       const half = Math.max(...s.workspace.map((c) => c.x));
-      for (const o of s.scene.objects) expect(Math.abs(o.pose.position.x)).toBeLessThanOrEqual(half + 1e-9);
+      for (const o of s.scene.objects) {
+        const inside =
+          Math.abs(o.pose.position.x) <= half + 1e-9 && Math.abs(o.pose.position.y) <= half + 1e-9;
+        // Objects to pick are dropped over the workspace, distractors stand outside it.
+        expect(inside).toBe(!o.distractor);
+      }
       for (const c of s.workspace) {
         const p = projectPoint(cam, c);
         expect(p.depth).toBeGreaterThan(0.05);
@@ -257,11 +262,13 @@ describe('camera randomisation', () => {
   it('draws bins of the listed colours and sizes, table tops, and misregistration up to 10 px', () => {
     let tabletops = 0;
     let maxShift = 0;
+    let distractors = 0;
     const sizes: number[] = [];
     for (let seed = 0; seed < 200; seed++) {
       const s = sampleCellScene(cell, seed);
       if (s.tabletop) tabletops++;
       else sizes.push(s.scene.bin.innerSize);
+      distractors += s.scene.objects.filter((o) => o.distractor).length;
       maxShift = Math.max(maxShift, Math.hypot(...s.misregistration));
     }
     expect(tabletops).toBeGreaterThan(15);
@@ -269,6 +276,7 @@ describe('camera randomisation', () => {
     expect(Math.min(...sizes)).toBeGreaterThanOrEqual(0.3);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(0.6);
     expect(maxShift).toBeGreaterThan(7);
+    expect(distractors).toBeGreaterThan(100);
     expect(maxShift).toBeLessThanOrEqual(10.8);
   });
 
@@ -284,8 +292,10 @@ describe('each shipped cell renders', () => {
     const { sim, sample } = await BinPickingSim.fromCell(cell, 3, { size: { width: 320, height: 240 } });
     try {
       const frame = sim.frame({ suction: false });
-      const expected = cell.intrinsics ?? (cell.randomization.camera ? null : { width: 320, height: 240 });
-      if (expected) expect([frame.width, frame.height]).toEqual([expected.width, expected.height]);
+      // Fixed intrinsics are kept; randomised cameras are scaled to the requested width.
+      if (cell.intrinsics)
+        expect([frame.width, frame.height]).toEqual([cell.intrinsics.width, cell.intrinsics.height]);
+      else expect(frame.width).toBe(320);
       // Objects are in view and labelled; the camera looks at the workspace.
       expect(frame.objects.length).toBeGreaterThan(0);
       const visible = frame.objects.filter((o) => o.visibleArea > 20).length;

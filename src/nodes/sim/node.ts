@@ -8,18 +8,23 @@ import {
   QOS_SENSOR_DATA,
   QOS_TRANSIENT_LOCAL,
 } from '../../bus';
-import { rotateVector, yawFromQuaternion } from '../../geometry';
 import {
   PACKAGE_ROOT,
-  type PushGraspAction,
-  PushGraspActionConstants,
   type ResetSimRequest,
   type ResetSimResponse,
   type SimStatus,
   SimStatusConstants,
   secondsToTime,
 } from '../../msg';
-import { BinPickingSim, loadScenario, type SimFrame } from '../../sim';
+import {
+  BinPickingSim,
+  defaultCameraConfig,
+  executeAction,
+  type FrameOptions,
+  loadCell,
+  loadScenario,
+  type SimFrame,
+} from '../../sim';
 import { StaticTransformBroadcaster, TfBuffer } from '../../tf';
 import { Diagnostics } from '../diagnostics';
 import { type RunningNode } from '../registry';
@@ -29,6 +34,11 @@ export const SIM_NODE_PARAMETERS = {
   scenario: param.string(
     '',
     "Scenario file (e.g. scenarios/packed-grid.yaml, relative to the package); '' = random clutter",
+  ),
+  cell: param.string(
+    '',
+    "Cell file (e.g. cells/arc_tote_sr300.yaml, relative to the package): bin, camera, objects and sensor of every random episode; '' = the default scenes",
+    { readOnly: true },
   ),
   seed: param.integer(1, 'Random seed of the first episode', { range: { from: 0, to: 2147483647 } }),
   objects: param.integer(10, 'Objects in random clutter', { range: { from: 1, to: 40 } }),
@@ -40,31 +50,6 @@ export const SIM_NODE_PARAMETERS = {
 };
 
 type Params = { [K in keyof typeof SIM_NODE_PARAMETERS]: (typeof SIM_NODE_PARAMETERS)[K]['default'] };
-
-/** Executes one PushGraspAction (pose in the world frame) and describes the outcome for SimStatus. */
-export function executeAction(
-  sim: BinPickingSim,
-  a: PushGraspAction,
-): { success: boolean; outcome: string; sceneChanged: boolean } {
-  const p = a.pose.position;
-  if (a.type === PushGraspActionConstants.GRASP) {
-    // The pose's z axis is the approach direction into the surface.
-    const approach = rotateVector(a.pose.orientation, { x: 0, y: 0, z: 1 });
-    const r = sim.suctionGrasp({ x: p.x, y: p.y, z: p.z }, approach);
-    return { success: r.success, outcome: r.outcome, sceneChanged: r.sceneChanged };
-  }
-  if (a.type === PushGraspActionConstants.PUSH) {
-    const yaw = yawFromQuaternion(a.pose.orientation);
-    const length = a.push_length > 0 ? a.push_length : 0.1;
-    const r = sim.push({ x: p.x, y: p.y, z: p.z }, { x: Math.cos(yaw), y: Math.sin(yaw), z: 0 }, length);
-    return {
-      success: r.success,
-      outcome: r.sceneChanged ? 'pushed' : 'pushed, no change',
-      sceneChanged: r.sceneChanged,
-    };
-  }
-  throw new RangeError(`unknown action type ${a.type} (PUSH=0, GRASP=1)`);
-}
 
 /**
  * sim_node: the simulator on the bus. Publishes colour, aligned depth (16UC1), camera_info and
@@ -84,8 +69,10 @@ export async function startSimNode(bus: Bus, options: CreateNodeOptions): Promis
     : undefined;
   const tfStatic = new StaticTransformBroadcaster(node);
   const tf = new TfBuffer();
-  const scale = p.width / 640;
-  const camera = { width: p.width, height: p.height, fx: 615 * scale, fy: 615 * scale };
+  const camera = defaultCameraConfig(p.width, p.height);
+  // A bad cell file stops the node at start with one line naming the file and the key.
+  const cell = p.cell ? loadCell(path.resolve(PACKAGE_ROOT, p.cell)) : null;
+  let sensor: FrameOptions = {};
 
   let sim: BinPickingSim;
   let frame: SimFrame;
@@ -103,7 +90,7 @@ export async function startSimNode(bus: Bus, options: CreateNodeOptions): Promis
 
   const stamp = () => (p.publish_clock ? secondsToTime(sim.time) : node.clock.now());
   const render = (): void => {
-    frame = sim.frame({ realism: p.realism });
+    frame = sim.frame({ realism: p.realism, ...sensor });
   };
   const publishStatus = (): void => {
     status.publish({
@@ -116,12 +103,25 @@ export async function startSimNode(bus: Bus, options: CreateNodeOptions): Promis
     });
   };
   const startEpisode = async (scenario: string, seed: number, objects: number): Promise<void> => {
-    const next = scenario
-      ? await BinPickingSim.fromScenario(loadScenario(path.resolve(PACKAGE_ROOT, scenario)), { camera }, seed)
-      : await BinPickingSim.random({ count: objects, seed }, { camera });
+    let next: BinPickingSim;
+    sensor = {};
+    if (scenario) {
+      next = await BinPickingSim.fromScenario(
+        loadScenario(path.resolve(PACKAGE_ROOT, scenario)),
+        { camera },
+        seed,
+      );
+    } else if (cell) {
+      // The cell decides the object count, camera and sensor; `objects` does not apply.
+      const made = await BinPickingSim.fromCell(cell, seed, { size: { width: p.width, height: p.height } });
+      next = made.sim;
+      if (made.sample.sensor) sensor = { sensor: made.sample.sensor } as FrameOptions;
+    } else {
+      next = await BinPickingSim.random({ count: objects, seed }, { camera });
+    }
     sim?.dispose();
     sim = next;
-    episode = { scenario: scenario || 'random', seed };
+    episode = { scenario: scenario || (cell ? `cell:${cell.name}` : 'random'), seed };
     actions = 0;
     last = {
       last_action_type: SimStatusConstants.NONE,
