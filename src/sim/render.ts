@@ -12,15 +12,16 @@ import {
   F_OFFSET,
   F_PARAMS,
   F_POS,
+  F_RADIUS,
   F_ROT,
   HIT_NONE,
   HIT_TABLE,
   intersectLocal,
+  intersectWorld,
   localNormal,
   MATERIAL_TABLE,
   PRIMITIVE_STRIDE,
   type PrimitiveSet,
-  RayCaster,
 } from './raycast';
 import { MATERIAL_LOOKS, MATERIAL_MODES, MATTE } from './materials';
 import { type NoiseSource, type Rng } from './random';
@@ -448,8 +449,100 @@ export function sampleLighting(
   };
 }
 
-// Shadow rays start this far off the surface along its normal, so they never hit their own surface.
+// Shadow rays start this far off the surface along its normal, so they never hit their own surface,
+// and look this far towards the light (metres).
 const SHADOW_OFFSET = 5e-4;
+const SHADOW_REACH = 100;
+
+/**
+ * Shadow rays, culled in light space: every primitive's bounding sphere projects to a disc on the
+ * plane perpendicular to the light, binned in a grid; a ray towards the light (parallel to it) can
+ * only meet primitives whose disc covers its projected point, so it tests only its cell's list.
+ */
+class ShadowTester {
+  private readonly data: Float64Array;
+  /** Per primitive: how far along the light its bounding sphere reaches (centre·l + radius). */
+  private readonly reach: Float64Array;
+  private readonly e1: [number, number, number];
+  private readonly e2: [number, number, number];
+  private readonly cells: Int32Array[];
+  private readonly a0: number;
+  private readonly b0: number;
+  private readonly cell: number;
+  private readonly nx: number;
+  private readonly ny: number;
+
+  constructor(
+    set: PrimitiveSet,
+    private readonly lx: number,
+    private readonly ly: number,
+    private readonly lz: number,
+  ) {
+    this.data = set.data;
+    // Any unit vector not parallel to the light, then two axes perpendicular to it.
+    const [hx, hy, hz] = Math.abs(lz) < 0.9 ? [0, 0, 1] : [1, 0, 0];
+    let e1: [number, number, number] = [ly * hz - lz * hy, lz * hx - lx * hz, lx * hy - ly * hx];
+    const n1 = Math.hypot(...e1);
+    e1 = [e1[0] / n1, e1[1] / n1, e1[2] / n1];
+    this.e1 = e1;
+    this.e2 = [ly * e1[2] - lz * e1[1], lz * e1[0] - lx * e1[2], lx * e1[1] - ly * e1[0]];
+    const d = set.data;
+    const n = set.count;
+    const a = new Float64Array(n);
+    const b = new Float64Array(n);
+    const radius = new Float64Array(n);
+    this.reach = new Float64Array(n);
+    let aMin = Infinity;
+    let aMax = -Infinity;
+    let bMin = Infinity;
+    let bMax = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const o = i * PRIMITIVE_STRIDE;
+      const x = d[o + F_POS];
+      const y = d[o + F_POS + 1];
+      const z = d[o + F_POS + 2];
+      a[i] = x * this.e1[0] + y * this.e1[1] + z * this.e1[2];
+      b[i] = x * this.e2[0] + y * this.e2[1] + z * this.e2[2];
+      radius[i] = d[o + F_RADIUS] * 1.0001 + 1e-6;
+      this.reach[i] = x * lx + y * ly + z * lz + radius[i];
+      aMin = Math.min(aMin, a[i] - radius[i]);
+      aMax = Math.max(aMax, a[i] + radius[i]);
+      bMin = Math.min(bMin, b[i] - radius[i]);
+      bMax = Math.max(bMax, b[i] + radius[i]);
+    }
+    const grid = 48;
+    this.cell = n > 0 ? Math.max(1e-3, Math.max(aMax - aMin, bMax - bMin) / grid) : 1;
+    this.a0 = n > 0 ? aMin : 0;
+    this.b0 = n > 0 ? bMin : 0;
+    this.nx = n > 0 ? Math.max(1, Math.ceil((aMax - aMin) / this.cell)) : 0;
+    this.ny = n > 0 ? Math.max(1, Math.ceil((bMax - bMin) / this.cell)) : 0;
+    const lists: number[][] = Array.from({ length: this.nx * this.ny }, () => []);
+    for (let i = 0; i < n; i++) {
+      const i0 = Math.max(0, Math.floor((a[i] - radius[i] - this.a0) / this.cell));
+      const i1 = Math.min(this.nx - 1, Math.floor((a[i] + radius[i] - this.a0) / this.cell));
+      const j0 = Math.max(0, Math.floor((b[i] - radius[i] - this.b0) / this.cell));
+      const j1 = Math.min(this.ny - 1, Math.floor((b[i] + radius[i] - this.b0) / this.cell));
+      for (let j = j0; j <= j1; j++) for (let k = i0; k <= i1; k++) lists[j * this.nx + k].push(i);
+    }
+    this.cells = lists.map((l) => Int32Array.from(l));
+  }
+
+  /** Whether the ray from (x, y, z) towards the light meets any primitive. */
+  occluded(x: number, y: number, z: number): boolean {
+    const k = Math.floor((x * this.e1[0] + y * this.e1[1] + z * this.e1[2] - this.a0) / this.cell);
+    const j = Math.floor((x * this.e2[0] + y * this.e2[1] + z * this.e2[2] - this.b0) / this.cell);
+    if (k < 0 || j < 0 || k >= this.nx || j >= this.ny) return false;
+    const list = this.cells[j * this.nx + k];
+    // Only primitives reaching beyond the point along the light can shade it; any hit will do.
+    const along = x * this.lx + y * this.ly + z * this.lz;
+    for (let q = 0; q < list.length; q++) {
+      const i = list[q];
+      if (this.reach[i] <= along) continue;
+      if (intersectWorld(this.data, i, x, y, z, this.lx, this.ly, this.lz) < SHADOW_REACH) return true;
+    }
+    return false;
+  }
+}
 
 /**
  * Lambert shading × texture (procedural pattern, printed decal), one directional light plus
@@ -502,7 +595,7 @@ export function shadeColor(
   const codes = surface?.materialCodes ?? null;
   const prints = surface?.prints ?? null;
   const behind = surface?.behind ?? null;
-  const caster = surface?.shadows ? new RayCaster(set) : null;
+  const caster = surface?.shadows ? new ShadowTester(set, lx, ly, lz) : null;
   const looks = MATERIAL_MODES.map((mode) => MATERIAL_LOOKS[mode]);
   for (let v = 0; v < height; v++) {
     const y = (v - cy) / fy;
@@ -524,7 +617,7 @@ export function shadeColor(
         let shade = tableShade;
         if (caster && lz > 0) {
           const wz = rc[6] * x * t + rc[7] * y * t + rc[8] * t + c.z;
-          if (caster.cast(wx, wy, wz + SHADOW_OFFSET, lx, ly, lz, 100, null, 0) !== HIT_NONE) shade = ambient;
+          if (caster.occluded(wx, wy, wz + SHADOW_OFFSET)) shade = ambient;
         }
         if (codes && codes[MATERIAL_TABLE] !== MATTE) {
           const look = looks[codes[MATERIAL_TABLE]];
@@ -568,7 +661,7 @@ export function shadeColor(
           const ox = wx + SHADOW_OFFSET * nx;
           const oy = wy + SHADOW_OFFSET * ny;
           const oz = wz + SHADOW_OFFSET * nz;
-          if (caster.cast(ox, oy, oz, lx, ly, lz, 100, null, 0) !== HIT_NONE) lit = false;
+          if (caster.occluded(ox, oy, oz)) lit = false;
         }
         let shade = ambient + intensity * (lit ? lambert : 0);
         let highlight = 0;

@@ -311,6 +311,29 @@ export function samplePrint(
   return true;
 }
 
+/**
+ * Photographs shipped by Debian's python3-skimage (scikit-image's sample data: NASA's astronaut,
+ * rocket and Hubble field, a cat, coffee, a motorcycle, brick, grass and gravel). Only the files are
+ * needed: `apt-get download python3-skimage` and `dpkg-deb -x` give them without Python.
+ */
+export const SKIMAGE_DATA_DIR = '/usr/lib/python3/dist-packages/skimage/data';
+export const SKIMAGE_PHOTOS: readonly string[] = [
+  'astronaut.png',
+  'chelsea.png',
+  'coffee.png',
+  'rocket.jpg',
+  'motorcycle_left.png',
+  'hubble_deep_field.jpg',
+  'brick.png',
+  'grass.png',
+  'gravel.png',
+];
+
+/** The SKIMAGE_PHOTOS present under `dir`, in that order (none when the package is absent). */
+export function packagedPhotos(dir: string = SKIMAGE_DATA_DIR): string[] {
+  return SKIMAGE_PHOTOS.map((name) => `${dir}/${name}`).filter((file) => fs.existsSync(file));
+}
+
 const LABEL_WORDS = [
   'FRAGILE',
   'HANDLE WITH CARE',
