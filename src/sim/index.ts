@@ -51,6 +51,7 @@ export {
   classIdOf,
   classIdOfShape,
   DISTRACTOR_CLASS,
+  isObjectClass,
   type MeshFamily,
   type MeshShape,
   OBJECT_FAMILIES,

@@ -100,6 +100,11 @@ export const BIN_CLASS = 1;
 export const SUPPORT_CLASS = 7;
 export const DISTRACTOR_CLASS = 8;
 
+/** Whether a class id names objects to pick (a family or `custom`), not scenery. */
+export function isObjectClass(id: number): boolean {
+  return id !== BACKGROUND_CLASS && id !== BIN_CLASS && id !== SUPPORT_CLASS && id !== DISTRACTOR_CLASS;
+}
+
 /** Class id of a family name (or `custom`). */
 export function classIdOf(name: ObjectFamily | 'custom'): number {
   const found = SEMANTIC_CLASSES.find((c) => c.name === name);
