@@ -1,6 +1,10 @@
-// VPG's state: an orthographic RGB-D heightmap of the workspace. Every valid depth pixel is lifted to
-// 3-D, moved into the world frame, and binned onto a top-down grid; a cell keeps its highest point's
-// height above the workspace floor and that point's colour. One implementation serves the policy node
+// VPG's state: an orthographic RGB-D heightmap of the workspace, made camera-independent. A cell holds
+// the highest surface over its area. Every valid depth pixel is lifted to 3-D in the world frame and
+// splatted over its footprint (the surface patch it images, from the spacing to its neighbours), so a
+// cell's height does not depend on how many pixels fall in it: sparse and dense cameras, near and far,
+// give the same map. Cells no footprint reaches (occluded, out of view, missing depth) are explicitly
+// unobserved and take the lowest height around their region: a shadow behind an object is floor, a
+// dropout on a box top is the top, and nothing is dilated. One implementation serves the policy node
 // and, through the simulator, training.
 import { type RigidTransform, transformPoint } from '../geometry';
 import { type CameraModel } from '../image';
@@ -26,11 +30,14 @@ export interface Heightmap {
   /** Cells along x (columns) and y (rows); row 0 is y min. */
   width: number;
   height: number;
-  /** Height above the floor (z min), metres; 0 where no point fell. */
+  /**
+   * Height above the floor (z min), metres: the highest surface over the cell. Unobserved cells hold the
+   * lowest observed height bordering their unobserved region (0 where nothing borders it).
+   */
   heights: Float32Array;
-  /** RGB of each cell's highest point (0 where none). */
+  /** RGB of the surface that sets each cell's height. */
   colors: Uint8Array;
-  /** 1 where at least one point fell in the cell (gaps filled from neighbours stay 0). */
+  /** 1 where some depth pixel's footprint covers the cell; 0: occluded, out of view or no depth. */
   observed: Uint8Array;
   /** Optional per-cell suction score (0–1) projected from a camera-resolution heatmap. */
   suction?: Float32Array;
@@ -44,6 +51,17 @@ export function gridSize(g: HeightmapGrid): { width: number; height: number } {
 }
 
 /**
+ * Points this far below the floor are the floor seen through depth noise (kept at height 0); lower
+ * ones are something else (the table outside a bin) and dropped.
+ */
+const FLOOR_TOLERANCE = 0.01;
+/**
+ * Neighbouring pixels further apart than this many pixel footprints (depth / focal length) image
+ * different surfaces: a depth edge, not a patch to span. 3 admits surfaces up to ~70° from frontal.
+ */
+const CONTINUITY_FOOTPRINTS = 3;
+
+/**
  * rgb: tight RGB at camera resolution; depth: metres (NaN/0 = invalid); worldFromCamera: the optical
  * frame's pose in the world (maps camera points to world points).
  */
@@ -53,7 +71,6 @@ export function computeHeightmap(
   camera: CameraModel,
   worldFromCamera: RigidTransform,
   grid: HeightmapGrid = VPG_GRID,
-  fillRadius = 2,
   suctionMap?: Float32Array,
 ): Heightmap {
   const { width, height } = gridSize(grid);
@@ -63,71 +80,172 @@ export function computeHeightmap(
       `heightmap inputs disagree: ${camera.width}x${camera.height} camera, ${depth.length} depth values, ${rgb.length / 3} colour pixels`,
     );
   }
-  const heights = new Float32Array(width * height).fill(-Infinity);
-  const colors = new Uint8Array(width * height * 3);
-  const observed = new Uint8Array(width * height);
   if (suctionMap && suctionMap.length !== depth.length) {
     throw new Error(`suction heatmap has ${suctionMap.length} values for ${depth.length} depth pixels`);
   }
+  const points = liftPoints(depth, camera, worldFromCamera, grid);
+  const heights = new Float32Array(width * height).fill(-Infinity);
+  const colors = new Uint8Array(width * height * 3);
+  const observed = new Uint8Array(width * height);
   const suction = suctionMap ? new Float32Array(width * height) : undefined;
+  const { x: wx, y: wy, z: wz } = points;
+  const cw = camera.width;
+  const ch = camera.height;
+  // The fronto-parallel footprint's world axes per metre of depth: the fallback across depth edges.
+  const r = worldFromCamera.rotation;
+  const q = transformPoint({ rotation: r, translation: { x: 0, y: 0, z: 0 } }, { x: 1, y: 0, z: 0 });
+  const s = transformPoint({ rotation: r, translation: { x: 0, y: 0, z: 0 } }, { x: 0, y: 1, z: 0 });
+  const frontal = {
+    ux: Math.abs(q.x) / camera.fx,
+    uy: Math.abs(q.y) / camera.fx,
+    vx: Math.abs(s.x) / camera.fy,
+    vy: Math.abs(s.y) / camera.fy,
+  };
+  const minFocal = Math.min(camera.fx, camera.fy);
+  const res = grid.resolution;
+  const step = new Float64Array(2);
+  for (let v = 0; v < ch; v++) {
+    for (let u = 0; u < cw; u++) {
+      const i = v * cw + u;
+      const z = wz[i];
+      if (Number.isNaN(z)) continue;
+      const d = depth[i];
+      const reach = (CONTINUITY_FOOTPRINTS * d) / minFocal;
+      // Half the footprint's extent along world x and y: from the larger one-sided step to a neighbour
+      // on the same surface, per image axis; the pixel's frontal footprint where neither is.
+      span(u > 0 ? i - 1 : -1, u < cw - 1 ? i + 1 : -1, i, reach, points, step);
+      const ax = step[0] < 0 ? frontal.ux * d : step[0];
+      const ay = step[0] < 0 ? frontal.uy * d : step[1];
+      span(v > 0 ? i - cw : -1, v < ch - 1 ? i + cw : -1, i, reach, points, step);
+      const bx = step[0] < 0 ? frontal.vx * d : step[0];
+      const by = step[0] < 0 ? frontal.vy * d : step[1];
+      const ex = (ax + bx) / 2;
+      const ey = (ay + by) / 2;
+      const c0 = Math.max(0, Math.floor((wx[i] - ex - grid.x[0]) / res));
+      const c1 = Math.min(width - 1, Math.ceil((wx[i] + ex - grid.x[0]) / res) - 1);
+      const r0 = Math.max(0, Math.floor((wy[i] - ey - grid.y[0]) / res));
+      const r1 = Math.min(height - 1, Math.ceil((wy[i] + ey - grid.y[0]) / res) - 1);
+      for (let row = r0; row <= r1; row++) {
+        for (let col = c0; col <= c1; col++) {
+          const k = row * width + col;
+          observed[k] = 1;
+          if (z <= heights[k]) continue;
+          heights[k] = z;
+          colors[3 * k] = rgb[3 * i];
+          colors[3 * k + 1] = rgb[3 * i + 1];
+          colors[3 * k + 2] = rgb[3 * i + 2];
+          if (suction && suctionMap) suction[k] = suctionMap[i];
+        }
+      }
+    }
+  }
+  fillUnobserved(heights, colors, observed, width, height, suction);
+  return { width, height, heights, colors, observed, ...(suction ? { suction } : {}) };
+}
+
+/**
+ * The larger |dx|, |dy| from pixel i to its neighbours j and k (−1: none) on the same surface (within
+ * `reach`, metres) into out; out[0] = −1 when neither is.
+ */
+function span(
+  j: number,
+  k: number,
+  i: number,
+  reach: number,
+  p: { x: Float32Array; y: Float32Array; z: Float32Array },
+  out: Float64Array,
+): void {
+  out[0] = -1;
+  out[1] = -1;
+  for (let m = 0; m < 2; m++) {
+    const n = m === 0 ? j : k;
+    if (n < 0 || Number.isNaN(p.z[n])) continue;
+    const dx = Math.abs(p.x[n] - p.x[i]);
+    const dy = Math.abs(p.y[n] - p.y[i]);
+    const dz = p.z[n] - p.z[i];
+    if (dx * dx + dy * dy + dz * dz > reach * reach) continue;
+    if (dx > out[0]) out[0] = dx;
+    if (dy > out[1]) out[1] = dy;
+  }
+}
+
+/** World points of the valid pixels as heights above the floor (NaN: no depth, or outside the z range). */
+function liftPoints(
+  depth: Float32Array,
+  camera: CameraModel,
+  worldFromCamera: RigidTransform,
+  grid: HeightmapGrid,
+): { x: Float32Array; y: Float32Array; z: Float32Array } {
+  const n = depth.length;
+  const x = new Float32Array(n);
+  const y = new Float32Array(n);
+  const z = new Float32Array(n).fill(NaN);
   const { fx, fy, cx, cy } = camera;
   const [zMin, zMax] = grid.z;
   for (let v = 0; v < camera.height; v++) {
     for (let u = 0; u < camera.width; u++) {
       const i = v * camera.width + u;
       const d = depth[i];
-      if (!(d > 0)) continue;
+      if (!(d > 0 && Number.isFinite(d))) continue;
       const p = transformPoint(worldFromCamera, { x: ((u - cx) / fx) * d, y: ((v - cy) / fy) * d, z: d });
-      if (p.z < zMin || p.z > zMax) continue;
-      const col = Math.floor((p.x - grid.x[0]) / grid.resolution);
-      const row = Math.floor((p.y - grid.y[0]) / grid.resolution);
-      if (col < 0 || col >= width || row < 0 || row >= height) continue;
-      const k = row * width + col;
-      observed[k] = 1;
-      const h = p.z - zMin;
-      if (h > heights[k]) {
-        heights[k] = h;
-        colors[3 * k] = rgb[3 * i];
-        colors[3 * k + 1] = rgb[3 * i + 1];
-        colors[3 * k + 2] = rgb[3 * i + 2];
-        if (suction && suctionMap) suction[k] = suctionMap[i];
-      }
+      if (p.z < zMin - FLOOR_TOLERANCE || p.z > zMax) continue;
+      x[i] = p.x;
+      y[i] = p.y;
+      z[i] = Math.max(0, p.z - zMin);
     }
   }
-  for (let k = 0; k < heights.length; k++) if (!observed[k]) heights[k] = 0;
-  fillGaps(heights, colors, observed, width, height, fillRadius, suction);
-  return { width, height, heights, colors, observed, ...(suction ? { suction } : {}) };
+  return { x, y, z };
 }
 
 /**
- * A camera pixel's footprint can exceed a cell (320x240 at 0.7 m: ~2.3 mm per pixel vs 2 mm cells),
- * leaving empty cells between points: each takes the highest observed cell within `radius` cells.
+ * Each 4-connected region of unobserved cells takes the lowest observed height on its border (and that
+ * cell's colour and suction): what is hidden beside an object is most likely what lies beyond it, and
+ * a hole inside a surface is that surface. A region with no observed border stays at 0.
  */
-function fillGaps(
+function fillUnobserved(
   heights: Float32Array,
   colors: Uint8Array,
   observed: Uint8Array,
   width: number,
   height: number,
-  radius: number,
   suction?: Float32Array,
 ): void {
-  if (radius <= 0) return;
-  for (let row = 0; row < height; row++) {
-    for (let col = 0; col < width; col++) {
-      const k = row * width + col;
-      if (observed[k]) continue;
-      let best = -1;
-      for (let r = Math.max(0, row - radius); r <= Math.min(height - 1, row + radius); r++) {
-        for (let c = Math.max(0, col - radius); c <= Math.min(width - 1, col + radius); c++) {
-          const j = r * width + c;
-          if (observed[j] && (best < 0 || heights[j] > heights[best])) best = j;
-        }
+  const region = new Int32Array(width * height).fill(-1);
+  const queue = new Int32Array(width * height);
+  const members: number[] = [];
+  for (let seed = 0; seed < heights.length; seed++) {
+    if (observed[seed] || region[seed] >= 0) continue;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = seed;
+    region[seed] = seed;
+    members.length = 0;
+    let lowest = -1;
+    const visit = (n: number) => {
+      if (observed[n]) {
+        if (lowest < 0 || heights[n] < heights[lowest]) lowest = n;
+      } else if (region[n] < 0) {
+        region[n] = seed;
+        queue[tail++] = n;
       }
-      if (best < 0) continue;
-      heights[k] = heights[best];
-      colors.copyWithin(3 * k, 3 * best, 3 * best + 3);
-      if (suction) suction[k] = suction[best];
+    };
+    while (head < tail) {
+      const k = queue[head++];
+      members.push(k);
+      const col = k % width;
+      if (col > 0) visit(k - 1);
+      if (col < width - 1) visit(k + 1);
+      if (k >= width) visit(k - width);
+      if (k < heights.length - width) visit(k + width);
+    }
+    for (const k of members) {
+      if (lowest < 0) {
+        heights[k] = 0;
+        continue;
+      }
+      heights[k] = heights[lowest];
+      colors.copyWithin(3 * k, 3 * lowest, 3 * lowest + 3);
+      if (suction) suction[k] = suction[lowest];
     }
   }
 }

@@ -29,7 +29,6 @@ export async function observeSim(
     camera,
     poseToTransform(frame.cameraPose),
     grid,
-    2,
     heat,
   );
   return { frame, heightmap };

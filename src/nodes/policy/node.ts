@@ -206,7 +206,6 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       frame.camera,
       worldFromCamera,
       specs.action.grid,
-      2,
       suction,
     );
     const decision = await decide(session.run, specs, hm);
