@@ -459,7 +459,7 @@ const SHADOW_REACH = 100;
  * plane perpendicular to the light, binned in a grid; a ray towards the light (parallel to it) can
  * only meet primitives whose disc covers its projected point, so it tests only its cell's list.
  */
-class ShadowTester {
+export class ShadowTester {
   private readonly data: Float64Array;
   /** Per primitive: how far along the light its bounding sphere reaches (centre·l + radius). */
   private readonly reach: Float64Array;

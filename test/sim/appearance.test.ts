@@ -402,3 +402,32 @@ describe('determinism with every effect on', () => {
     expect(Buffer.from(a.depth.buffer).equals(Buffer.from(b.depth.buffer))).toBe(true);
   });
 });
+
+describe('shadow-ray culling', () => {
+  it('answers as a ray tested against every primitive, on random clutter', async () => {
+    const { BinPickingSim } = await import('../../src/sim');
+    const { buildPrimitives, HIT_NONE, RayCaster } = await import('../../src/sim/raycast');
+    const { ShadowTester } = await import('../../src/sim/render');
+    const sim = await BinPickingSim.random({ count: 12, seed: 21 });
+    const set = buildPrimitives(sim.scene);
+    sim.dispose();
+    const rng = new Rng(8);
+    const brute = new RayCaster(set);
+    let occluded = 0;
+    for (let trial = 0; trial < 4; trial++) {
+      const tilt = rng.uniform(0, 1.2);
+      const azimuth = rng.uniform(0, 2 * Math.PI);
+      const l = [Math.sin(tilt) * Math.cos(azimuth), Math.sin(tilt) * Math.sin(azimuth), Math.cos(tilt)];
+      const tester = new ShadowTester(set, l[0], l[1], l[2]);
+      for (let k = 0; k < 2000; k++) {
+        const [x, y, z] = [rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3), rng.uniform(-0.01, 0.15)];
+        const expected = brute.cast(x, y, z, l[0], l[1], l[2], 100, null, 0) !== HIT_NONE;
+        expect(tester.occluded(x, y, z)).toBe(expected);
+        if (expected) occluded++;
+      }
+    }
+    // Both answers occur often: the comparison means something.
+    expect(occluded).toBeGreaterThan(1000);
+    expect(occluded).toBeLessThan(7000);
+  });
+});
