@@ -165,16 +165,17 @@ export class MeshBvh {
 
   /**
    * First surface along o + t·d (t ≥ 0; d need not be unit): the entry parameter, 0 when the
-   * origin is inside the (closed, outward-oriented) mesh, Infinity on a miss.
+   * origin is inside the (closed, outward-oriented) mesh, Infinity on a miss. Surfaces beyond
+   * `tMax` count as misses (short seal rays prune most of the hierarchy).
    */
-  intersect(ox: number, oy: number, oz: number, dx: number, dy: number, dz: number): number {
+  intersect(ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, tMax = Infinity): number {
     const ix = 1 / dx;
     const iy = 1 / dy;
     const iz = 1 / dz;
     const p = this.positions;
     const tri = this.indices;
     const stack = this.stack;
-    let best = Infinity;
+    let best = tMax;
     let bestTriangle = -1;
     let top = 0;
     if (this.boxEntry(0, ox, oy, oz, ix, iy, iz, best) === Infinity) return Infinity;
@@ -240,27 +241,42 @@ export class MeshBvh {
     return best;
   }
 
+  /** Squared distance from the point to the box of `node` (0 inside). */
+  private boxDistance2(node: number, x: number, y: number, z: number): number {
+    const b = 6 * node;
+    const bd = this.bounds;
+    const gx = Math.max(bd[b] - x, 0, x - bd[b + 3]);
+    const gy = Math.max(bd[b + 1] - y, 0, y - bd[b + 4]);
+    const gz = Math.max(bd[b + 2] - z, 0, z - bd[b + 5]);
+    return gx * gx + gy * gy + gz * gz;
+  }
+
   /** Outward normal of the triangle nearest to the point (a surface point: the hit of a ray). */
   normalAt(x: number, y: number, z: number, out: Float64Array): void {
     const p = this.positions;
     const tri = this.indices;
-    const bd = this.bounds;
     const stack = this.stack;
+    // A triangle within 1 µm ends the search: hits lie on the surface up to float32 depth rounding.
+    const onSurface = 1e-12;
     let best = Infinity;
     let bestTriangle = 0;
     let top = 0;
     stack[top++] = 0;
-    while (top > 0) {
+    while (top > 0 && best > onSurface) {
       const node = stack[--top];
-      const b = 6 * node;
-      const gx = Math.max(bd[b] - x, 0, x - bd[b + 3]);
-      const gy = Math.max(bd[b + 1] - y, 0, y - bd[b + 4]);
-      const gz = Math.max(bd[b + 2] - z, 0, z - bd[b + 5]);
-      if (gx * gx + gy * gy + gz * gz >= best) continue;
+      if (this.boxDistance2(node, x, y, z) >= best) continue;
       const count = this.nodes[2 * node + 1];
       if (count === 0) {
-        stack[top++] = this.nodes[2 * node];
-        stack[top++] = node + 1;
+        // Nearer child on top of the stack.
+        const left = node + 1;
+        const right = this.nodes[2 * node];
+        if (this.boxDistance2(left, x, y, z) <= this.boxDistance2(right, x, y, z)) {
+          stack[top++] = right;
+          stack[top++] = left;
+        } else {
+          stack[top++] = left;
+          stack[top++] = right;
+        }
         continue;
       }
       const first = this.nodes[2 * node];

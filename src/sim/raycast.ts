@@ -171,7 +171,8 @@ export function buildPrimitives(scene: Scene): PrimitiveSet {
 
 // ---- intersection in the primitive's local frame -------------------------------------------------
 // Each returns the ray parameter t of the first entry into the solid, 0 if the origin is inside,
-// or Infinity for a miss. Directions need not be unit length.
+// or Infinity for a miss. Directions need not be unit length. `tMax` (meshes only) is a pruning
+// hint: a mesh surface beyond it may be reported as a miss.
 
 function intersectSphereAt(
   r: number,
@@ -297,6 +298,7 @@ export function intersectLocal(
   dx: number,
   dy: number,
   dz: number,
+  tMax = Infinity,
 ): number {
   switch (kind) {
     case PrimitiveKind.Box:
@@ -306,7 +308,7 @@ export function intersectLocal(
     case PrimitiveKind.Cylinder:
       return intersectCylinderAt(p0, p1, ox, oy, oz, dx, dy, dz);
     case PrimitiveKind.Mesh:
-      return meshBvhAt(p0).intersect(ox, oy, oz, dx, dy, dz);
+      return meshBvhAt(p0).intersect(ox, oy, oz, dx, dy, dz, tMax);
     default: {
       // Capsule = finite cylinder ∪ two end spheres; the union's entry is the earliest entry.
       const side = intersectCylinderAt(p0, p1, ox, oy, oz, dx, dy, dz);

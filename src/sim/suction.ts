@@ -229,6 +229,7 @@ export class SealTester {
           frames[o + 9],
           frames[o + 10],
           frames[o + 11],
+          t,
         );
         if (f < targets) {
           if (ti < t) t = ti;
