@@ -26,6 +26,11 @@ export interface SensorModel {
   /** σ of the disparity matching noise and the disparity quantisation step, pixels (0: none). */
   disparitySigma: number;
   disparityStep: number;
+  /**
+   * Half size of the matching window, sensor pixels: the disparity noise is white noise averaged
+   * over it (and rescaled to σd), so neighbouring pixels err together as in a real correlator.
+   */
+  matchingWindow: number;
   /** Range-independent depth σ, metres. */
   depthSigmaBase: number;
   /** A 4-neighbour depth jump larger than this makes an edge, metres. */
@@ -70,6 +75,7 @@ export const SENSOR_PARAMETERS: Readonly<Record<SensorModelName, Readonly<Sensor
     baseline: 0,
     disparitySigma: 0,
     disparityStep: 0,
+    matchingWindow: 0,
     depthSigmaBase: 0,
     ...NO_EFFECTS,
   }),
@@ -83,6 +89,7 @@ export const SENSOR_PARAMETERS: Readonly<Record<SensorModelName, Readonly<Sensor
     baseline: 0.05,
     disparitySigma: 0.08,
     disparityStep: 1 / 32,
+    matchingWindow: 2,
     depthSigmaBase: 0,
     edgeThreshold: 0.01,
     flyingPixels: 0.5,
@@ -104,6 +111,7 @@ export const SENSOR_PARAMETERS: Readonly<Record<SensorModelName, Readonly<Sensor
     baseline: 0.075,
     disparitySigma: 0.05,
     disparityStep: 1 / 8,
+    matchingWindow: 4,
     depthSigmaBase: 0,
     edgeThreshold: 0.01,
     flyingPixels: 0,
@@ -125,6 +133,7 @@ export const SENSOR_PARAMETERS: Readonly<Record<SensorModelName, Readonly<Sensor
     baseline: 0.3,
     disparitySigma: 0.05,
     disparityStep: 0,
+    matchingWindow: 0,
     depthSigmaBase: 0.00005,
     edgeThreshold: 0.005,
     flyingPixels: 0,
@@ -203,14 +212,24 @@ export function applySensorModel(model: SensorModel, input: SensorInput, noise: 
   const step = model.disparityStep;
   const cosCone = Math.cos(model.specularCone);
   const edge = model.edgeThreshold;
+  const draws = new Float64Array(4 * n);
+  for (let k = 0; k < 4 * n; k += 4) {
+    draws[k] = noise.uniform();
+    draws[k + 1] = noise.uniform();
+    draws[k + 2] = noise.normal();
+    draws[k + 3] = noise.normal();
+  }
+  // The window in this image's pixels (the rendered image need not have the sensor's resolution).
+  const radius = model.focalPx > 0 ? Math.round((model.matchingWindow * input.fx) / model.focalPx) : 0;
+  const disparityNoise = windowedNoise(draws, 2, width, height, radius);
   const out = new Float32Array(n);
   for (let v = 0; v < height; v++) {
     for (let u = 0; u < width; u++) {
       const i = v * width + u;
-      const drop = noise.uniform();
-      const mix = noise.uniform();
-      const gDisparity = noise.normal();
-      const gBase = noise.normal();
+      const drop = draws[4 * i];
+      const mix = draws[4 * i + 1];
+      const gDisparity = disparityNoise[i];
+      const gBase = draws[4 * i + 3];
       let z = apparent[i];
       if (!(z > 0) || z < model.minRange || z > model.maxRange) continue;
       if (shadow && shadow[i]) continue;
@@ -245,6 +264,49 @@ export function applySensorModel(model: SensorModel, input: SensorInput, noise: 
       }
       z += model.depthSigmaBase * gBase;
       if (z > 0) out[i] = z;
+    }
+  }
+  return out;
+}
+
+/**
+ * Standard-normal field: the white draws (every 4th value from `offset`) summed over the
+ * (2·radius + 1)² window around each pixel (clipped at the border) and divided by √count, so every
+ * pixel keeps unit variance while neighbours share most of their draws. radius 0: the draws.
+ */
+function windowedNoise(
+  draws: Float64Array,
+  offset: number,
+  width: number,
+  height: number,
+  radius: number,
+): Float64Array {
+  const n = width * height;
+  const white = new Float64Array(n);
+  for (let i = 0; i < n; i++) white[i] = draws[4 * i + offset];
+  if (radius <= 0) return white;
+  // Separable box sums: along rows, then along columns.
+  const rows = new Float64Array(n);
+  for (let v = 0; v < height; v++) {
+    const o = v * width;
+    let sum = 0;
+    for (let u = 0; u < Math.min(radius, width); u++) sum += white[o + u];
+    for (let u = 0; u < width; u++) {
+      if (u + radius < width) sum += white[o + u + radius];
+      if (u - radius - 1 >= 0) sum -= white[o + u - radius - 1];
+      rows[o + u] = sum;
+    }
+  }
+  const out = new Float64Array(n);
+  for (let u = 0; u < width; u++) {
+    let sum = 0;
+    for (let v = 0; v < Math.min(radius, height); v++) sum += rows[v * width + u];
+    for (let v = 0; v < height; v++) {
+      if (v + radius < height) sum += rows[(v + radius) * width + u];
+      if (v - radius - 1 >= 0) sum -= rows[(v - radius - 1) * width + u];
+      const cols = Math.min(width - 1, u + radius) - Math.max(0, u - radius) + 1;
+      const count = cols * (Math.min(height - 1, v + radius) - Math.max(0, v - radius) + 1);
+      out[v * width + u] = sum / Math.sqrt(count);
     }
   }
   return out;

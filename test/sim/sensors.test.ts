@@ -56,22 +56,26 @@ function std(values: number[]): number {
   return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
 }
 
-/** σ of sensor − exact depth over the plane's valid pixels, and their mean exact depth. */
+/**
+ * σ of sensor − exact depth over the plane's valid pixels in four frames (the matching window makes
+ * neighbours err together, so one frame holds only a few hundred independent errors), and their
+ * mean exact depth.
+ */
 function measuredSigma(sensor: SensorModelName, height: number, seed: number): { z: number; sigma: number } {
-  const frame = renderFrame(emptyScene(seed), planeCamera(height), {
-    sensor,
-    suction: false,
-    frameSeed: seed,
-  });
   const residuals: number[] = [];
   let zSum = 0;
-  for (let i = 0; i < frame.depth.length; i++) {
-    const exact = frame.depthExact[i];
-    if (!(frame.depth[i] > 0) || !(exact > 0)) continue;
-    residuals.push(frame.depth[i] - exact);
-    zSum += exact;
+  for (let frameSeed = seed; frameSeed < seed + 4; frameSeed++) {
+    const frame = renderFrame(emptyScene(seed), planeCamera(height), { sensor, suction: false, frameSeed });
+    let valid = 0;
+    for (let i = 0; i < frame.depth.length; i++) {
+      const exact = frame.depthExact[i];
+      if (!(frame.depth[i] > 0) || !(exact > 0)) continue;
+      residuals.push(frame.depth[i] - exact);
+      zSum += exact;
+      valid++;
+    }
+    expect(valid).toBeGreaterThan(0.9 * frame.depth.length);
   }
-  expect(residuals.length).toBeGreaterThan(0.9 * frame.depth.length);
   return { z: zSum / residuals.length, sigma: std(residuals) };
 }
 
@@ -100,7 +104,7 @@ describe('sensor σ(z) against docs/simulator.md', () => {
     '%s: σ fitted on planes at three distances matches the docs within 10 %%',
     (name) => {
       const doc = documented.get(name)!;
-      const points = DISTANCES[name].map((h, k) => measuredSigma(name, h, 11 + k));
+      const points = DISTANCES[name].map((h, k) => measuredSigma(name, h, 11 + 4 * k));
       // Least squares of σ² = σ₀² + k²·z⁴ (linear in σ₀² and k²).
       let sxx = 0;
       let sx = 0;
@@ -131,6 +135,35 @@ describe('sensor σ(z) against docs/simulator.md', () => {
       }
     },
   );
+
+  it('neighbours err together over the matching window (stereo, Kinect), not on the PhoXi', () => {
+    const correlation = (sensor: SensorModelName): number => {
+      const frame = renderFrame(emptyScene(6), planeCamera(1), { sensor, suction: false, frameSeed: 6 });
+      const { width } = frame;
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i + 1 < frame.depth.length; i++) {
+        if ((i + 1) % width === 0 || !(frame.depth[i] > 0) || !(frame.depth[i + 1] > 0)) continue;
+        a.push(frame.depth[i] - frame.depthExact[i]);
+        b.push(frame.depth[i + 1] - frame.depthExact[i + 1]);
+      }
+      const ma = a.reduce((x, y) => x + y, 0) / a.length;
+      const mb = b.reduce((x, y) => x + y, 0) / b.length;
+      let sab = 0;
+      let saa = 0;
+      let sbb = 0;
+      for (let k = 0; k < a.length; k++) {
+        sab += (a[k] - ma) * (b[k] - mb);
+        saa += (a[k] - ma) ** 2;
+        sbb += (b[k] - mb) ** 2;
+      }
+      return sab / Math.sqrt(saa * sbb);
+    };
+    // Window half sizes 2 and 4 sensor px → 2 and 4 px here (fx 533): box-filter correlation 4/5 and 8/9.
+    expect(correlation('active_stereo')).toBeGreaterThan(0.65);
+    expect(correlation('structured_light')).toBeGreaterThan(0.65);
+    expect(Math.abs(correlation('industrial_structured_light'))).toBeLessThan(0.1);
+  });
 
   it('ideal: the exact depth', () => {
     const frame = renderFrame(emptyScene(3), planeCamera(1), { sensor: 'ideal', suction: false });
