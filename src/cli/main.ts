@@ -218,7 +218,12 @@ export function buildProgram(
         bar.start(opts.scenes, 0);
         const started = Date.now();
         try {
-          const m = await writeDataset({ ...opts, split, onProgress: (done) => bar.update(done) });
+          const m = await writeDataset({
+            ...opts,
+            workers: opts.workers ?? os.availableParallelism(),
+            split,
+            onProgress: (done) => bar.update(done),
+          });
           bar.stop();
           const secs = (Date.now() - started) / 1000;
           io.out(

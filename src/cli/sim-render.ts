@@ -30,11 +30,8 @@ export async function simRender(o: SimRenderOptions): Promise<{ file: string; ob
   if (o.cell) {
     const made = await BinPickingSim.fromCell(loadCell(o.cell), o.seed, { size: o });
     sim = made.sim;
-    // A cell's look includes its sensor: realism on, its depth model when it names one.
-    frameOptions = {
-      realism: true,
-      ...(made.sample.sensor ? ({ sensor: made.sample.sensor } as FrameOptions) : {}),
-    };
+    // A cell's look includes its sensor: realism on (its depth model is the sim's frame default).
+    frameOptions = { realism: true };
   } else {
     sim = o.scenario
       ? await BinPickingSim.fromScenario(loadScenario(o.scenario), { camera }, o.seed)

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fork } from 'node:child_process';
 import { encodeDepth16, encodePng } from '../image';
@@ -11,6 +10,7 @@ import {
   defaultCameraConfig,
   deriveSeed,
   type FrameOptions,
+  isObjectClass,
   loadCell,
   Rng,
   SEMANTIC_CLASSES,
@@ -37,11 +37,14 @@ export interface DatasetOptions {
   readonly height: number;
   /** Percentages for train/val/test, summing to 100. */
   readonly split: readonly [number, number, number];
-  /** Objects per scene are drawn uniformly from this range (ignored with a cell: the cell's count). */
+  /** Objects per scene are drawn uniformly from this range (with a cell: replaces the cell's count). */
   readonly objects?: readonly [number, number];
   /** Cell file (cells/*.yaml); absent = the simulator's default scenes. */
   readonly cell?: string;
-  /** Worker threads rendering scenes in parallel (default: the core count); 1 = this thread. */
+  /**
+   * Worker processes rendering scenes in parallel (default 1: this process; the CLI's default is
+   * the core count). They run the built copy (dist/dataset/worker.js).
+   */
   readonly workers?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -202,6 +205,8 @@ export interface RenderSettings {
   height: number;
   objects: readonly [number, number];
   cell: string | null;
+  /** With a cell: the object count that replaces the cell's (null: the cell's own). */
+  cellCount: readonly [number, number] | null;
 }
 
 /** Renders and writes one scene (the same bytes in any thread). */
@@ -211,13 +216,20 @@ export async function renderScene(
   job: SceneJob,
 ): Promise<SceneResult> {
   let sim: BinPickingSim;
-  let frameOptions: FrameOptions = { realism: true };
+  const frameOptions: FrameOptions = { realism: true };
   if (cell) {
-    const made = await BinPickingSim.fromCell(cell, job.seed, { size: settings });
+    const counted = settings.cellCount
+      ? {
+          ...cell,
+          objects: {
+            count: settings.cellCount,
+            entries: cell.objects.entries.map((e) => ({ ...e, count: null })),
+          },
+        }
+      : cell;
+    const made = await BinPickingSim.fromCell(counted, job.seed, { size: settings });
+    // Its sensor model (frame defaults of the sim) replaces the generic depth noise.
     sim = made.sim;
-    // The cell's sensor model replaces the generic depth noise; 'ideal' is exact depth.
-    if (made.sample.sensor)
-      frameOptions = { ...frameOptions, ...({ sensor: made.sample.sensor } as FrameOptions) };
   } else {
     const [minObjects, maxObjects] = settings.objects;
     const count = minObjects + new Rng(job.seed).int(maxObjects - minObjects + 1);
@@ -302,7 +314,7 @@ async function renderParallel(
 export async function writeDataset(o: DatasetOptions): Promise<Manifest & { files: number }> {
   if (!Number.isInteger(o.scenes) || o.scenes < 1)
     throw new Error(`--scenes must be a positive integer, got ${o.scenes}`);
-  const workers = o.workers ?? os.availableParallelism();
+  const workers = o.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1)
     throw new Error(`--workers must be a positive integer, got ${workers}`);
   // Validate the cell before anything is written: a bad cell leaves no directory behind.
@@ -313,6 +325,7 @@ export async function writeDataset(o: DatasetOptions): Promise<Manifest & { file
     height: o.height,
     objects: o.objects ?? [3, 15],
     cell: o.cell ? path.resolve(o.cell) : null,
+    cellCount: o.cell && o.objects ? o.objects : null,
   };
   const splits = assignSplits(o.scenes, o.seed, o.split);
   const jobs: SceneJob[] = splits.map((split, i) => ({
@@ -342,7 +355,9 @@ export async function writeDataset(o: DatasetOptions): Promise<Manifest & { file
     for (const a of r.annotations) files[splits[i]].annotations.push({ ...a, id: annId++ });
     written += r.files;
   }
-  const categories = SEMANTIC_CLASSES.filter((c) => c.id >= 2).map((c) => ({ id: c.id, name: c.name }));
+  // Annotation categories: the object classes (families and custom), not background, bin, support, distractor.
+  const objectClasses = SEMANTIC_CLASSES.filter((c) => isObjectClass(c.id));
+  const categories = objectClasses.map(({ id, name }) => ({ id, name }));
   for (const split of SPLITS) {
     const content: AnnotationsFile = {
       info: { format_version: FORMAT_VERSION, split, description: 'grasp_perception simulator dataset' },

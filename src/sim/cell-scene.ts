@@ -11,13 +11,18 @@ import {
   DEFAULT_BIN,
   generateClutter,
   makeObject,
-  randomShape,
   rotatedHalfExtents,
   type Rgb,
   type Scene,
   type SceneObject,
 } from './scene';
-import { type Shape, type ShapeKind } from './shapes';
+import { randomFamilyShape } from './families';
+import { type FrameOptions } from './frame';
+import { randomMaterialMode } from './materials';
+import { sampleLighting } from './render';
+import { type SensorModelName } from './sensors';
+import { randomPrint } from './texture';
+import { type ObjectFamily, type Shape } from './shapes';
 
 /** What a cell's scene needs besides the scene: the camera, the colour shift and the sensor. */
 export interface CellSample {
@@ -26,7 +31,9 @@ export interface CellSample {
   /** Colour image shift relative to depth and labels, whole pixels (x right, y down). */
   misregistration: [number, number];
   /** Sensor model drawn for this scene; null = the caller's generic realism setting. */
-  sensor: string | null;
+  sensor: SensorModelName | null;
+  /** Frame options the cell decides (sensor model, cast shadows); merge into every frame() call. */
+  frame: FrameOptions;
   /** Objects requested (before settling spills any). */
   count: number;
   /** True when this scene has no bin (objects on the table). */
@@ -170,16 +177,15 @@ function pickWeighted<T extends { weight: number }>(rng: Rng, items: readonly T[
 }
 
 function entryShape(rng: Rng, entry: CellObjectEntry): Shape {
-  if (entry.family === null) {
-    throw new Error(`mesh objects (${entry.mesh}) need the mesh loader (src/sim/mesh.ts)`);
-  }
-  return randomShape(rng, entry.family as ShapeKind);
+  if (entry.meshShape) return entry.meshShape;
+  return randomFamilyShape(rng, entry.family as ObjectFamily);
 }
 
 /** The objects' shapes for one scene: a total count over weighted entries, or a count per entry. */
 function drawObjects(
   cell: Cell,
   seed: number,
+  drawn: CellObjectEntry[],
 ): { count: number; draw: (rng: Rng, i: number) => Shape } | null {
   const { count, entries } = cell.objects;
   const allEqual = entries.every(
@@ -188,9 +194,11 @@ function drawObjects(
   if (count) {
     // Today's draw for the default object set, so the default cell reproduces the simulator exactly.
     const n = count[0] + new Rng(seed).int(count[1] - count[0] + 1);
-    const draw = allEqual
-      ? (rng: Rng) => entryShape(rng, rng.pick(entries))
-      : (rng: Rng) => entryShape(rng, pickWeighted(rng, entries));
+    const draw = (rng: Rng): Shape => {
+      const entry = allEqual ? rng.pick(entries) : pickWeighted(rng, entries);
+      drawn.push(entry);
+      return entryShape(rng, entry);
+    };
     return { count: n, draw };
   }
   const counts = new Rng(deriveSeed(seed, 'cell-counts'));
@@ -201,6 +209,7 @@ function drawObjects(
     for (let k = 0; k < n; k++) list.push(e);
   }
   if (list.length === 0) return null;
+  drawn.push(...list);
   return { count: list.length, draw: (rng: Rng, i: number) => entryShape(rng, list[i]) };
 }
 
@@ -272,7 +281,8 @@ export function sampleCellScene(
   seed: number,
   size?: { width: number; height: number },
 ): CellSample {
-  const objects = drawObjects(cell, seed);
+  const drawn: CellObjectEntry[] = [];
+  const objects = drawObjects(cell, seed, drawn);
   const rr = cell.randomization;
   const rng = new Rng(deriveSeed(seed, 'cell'));
   const tabletop = cell.bin === null || (rr.tabletopShare > 0 && rng.next() < rr.tabletopShare);
@@ -297,6 +307,25 @@ export function sampleCellScene(
     dropHalf: workHalf ?? undefined,
   });
   const scene: Scene = tabletop ? { ...base, support: true } : base;
+  // A cell's mass for its mesh parts replaces the density draw.
+  scene.objects.forEach((o, i) => {
+    const mass = drawn[i]?.mass;
+    if (mass) o.mass = mass;
+  });
+  const looks = new Rng(deriveSeed(seed, 'cell-looks'));
+  if (rr.materials || rr.prints > 0) {
+    for (const o of scene.objects) {
+      if (rr.materials) o.appearance.material = randomMaterialMode(looks, rr.materials);
+      if (rr.prints > 0 && looks.next() < rr.prints)
+        o.appearance.print = randomPrint(looks, { photos: rr.photos });
+    }
+  }
+  let shadows: boolean | undefined;
+  if (rr.lighting) {
+    const light = sampleLighting(looks, rr.lighting);
+    scene.lighting = light.lighting;
+    shadows = light.shadows;
+  }
   const [d0, d1] = rr.distractors;
   if (d1 > 0) {
     const drng = new Rng(deriveSeed(seed, 'cell-distractors'));
@@ -306,7 +335,10 @@ export function sampleCellScene(
       scene.objects.push(distractor(drng, scene.objects.length + 1, inner, -bin.floorThickness));
   }
   if (rr.bin && !tabletop) {
-    scene.binAppearance = binLook(rng, rng.pick(rr.bin.colors), rng.pick(rr.bin.patterns));
+    const color = rng.pick(rr.bin.colors);
+    scene.binAppearance = binLook(rng, color, rng.pick(rr.bin.patterns));
+    // Black plastic absorbs the projector's light: the sensors' dark-surface dropouts apply.
+    if (color === 'black') scene.binAppearance.material = 'dark';
   }
   if (tabletop) scene.binAppearance = { ...scene.tableAppearance };
 
@@ -327,8 +359,13 @@ export function sampleCellScene(
     const angle = rng.uniform(0, 2 * Math.PI);
     misregistration = [Math.round(magnitude * Math.cos(angle)), Math.round(magnitude * Math.sin(angle))];
   }
-  const sensor = cell.sensors ? rng.pick(cell.sensors) : null;
-  return { scene, camera, misregistration, sensor, count: scene.objects.length, tabletop, workspace };
+  const sensor = cell.sensors ? (rng.pick(cell.sensors) as SensorModelName) : null;
+  const frame: FrameOptions = {
+    ...(sensor ? { sensor } : {}),
+    ...(shadows !== undefined ? { shadows } : {}),
+  };
+  const count = scene.objects.filter((o) => !o.distractor).length;
+  return { scene, camera, misregistration, sensor, frame, count, tabletop, workspace };
 }
 
 /** Shifts an RGB image by (dx, dy) whole pixels; borders repeat the nearest edge pixel. Pure. */

@@ -9,7 +9,11 @@ import { cameraInfoFromCalibrationYaml } from '../image';
 import { type CameraIntrinsics, lookAtRotation } from './camera';
 import { mat3ToQuat, normalize, type Pose, quatFromRpy, sub, type Vec3, vec3 } from './math';
 import { type BinSpec, DEFAULT_BIN, MAX_OBJECTS, TEXTURE_PATTERNS, type TexturePattern } from './scene';
-import { SHAPE_KINDS } from './shapes';
+import { MATERIAL_MODES, type MaterialMode } from './materials';
+import { loadMeshShape } from './mesh';
+import { DEFAULT_LIGHTING_RANGES, type LightingRanges } from './render';
+import { SENSOR_MODELS, type SensorModelName } from './sensors';
+import { OBJECT_FAMILIES, type Shape, SHAPE_KINDS } from './shapes';
 
 /** Closed interval [min, max]. */
 export type Range = readonly [number, number];
@@ -17,14 +21,6 @@ export type Range = readonly [number, number];
 /** Bin colours the randomisation draws from (named, so a cell can restrict them). */
 export const BIN_COLORS = ['red', 'blue', 'black', 'grey', 'green', 'white'] as const;
 export type BinColor = (typeof BIN_COLORS)[number];
-
-/** Depth sensor models (helper B's src/sim/sensors.ts implements them). */
-export const CELL_SENSOR_MODELS = [
-  'ideal',
-  'active_stereo',
-  'structured_light',
-  'industrial_structured_light',
-] as const;
 
 /** Resolutions the camera randomisation draws from (issue 14). */
 export const CELL_RESOLUTIONS: readonly (readonly [number, number])[] = [
@@ -41,6 +37,8 @@ export interface CellObjectEntry {
   mesh: string | null;
   scale: number;
   mass: number | null;
+  /** The loaded mesh (the same shape every time it is drawn), or null for a family. */
+  meshShape: Shape | null;
   /** Relative frequency when the cell gives a total count. */
   weight: number;
   /** Objects of this entry per scene, when the cell gives counts per entry. */
@@ -78,6 +76,13 @@ export interface CellRandomization {
   misregistrationPx: Range;
   /** Distractors (not objects to pick) on the table around the workspace, per scene. */
   distractors: Range;
+  /** Key light, ambient, colour temperature and shadow probability; null = the scene's own light. */
+  lighting: LightingRanges | null;
+  /** Object material weights in MATERIAL_MODES order; null = all matte (today). */
+  materials: number[] | null;
+  /** Probability an object carries a printed label or photo; photo files (absolute) to print from. */
+  prints: number;
+  photos: string[];
 }
 
 export interface Cell {
@@ -93,7 +98,7 @@ export interface Cell {
   bin: BinSpec | null;
   objects: CellObjects;
   /** Sensor models, one drawn per scene; null = the simulator's generic realism (today's). */
-  sensors: string[] | null;
+  sensors: SensorModelName[] | null;
   randomization: CellRandomization;
 }
 
@@ -114,6 +119,10 @@ const NO_RANDOMIZATION: CellRandomization = Object.freeze({
   camera: null,
   misregistrationPx: [0, 0] as Range,
   distractors: [0, 0] as Range,
+  lighting: null,
+  materials: null,
+  prints: 0,
+  photos: [],
 });
 
 /** Today's simulator: the default bin, 3–15 objects of the five primitive families, fixed D435 view. */
@@ -129,6 +138,7 @@ export const DEFAULT_CELL: Readonly<Cell> = Object.freeze({
     entries: SHAPE_KINDS.map((family) => ({
       family,
       mesh: null,
+      meshShape: null,
       scale: 1,
       mass: null,
       weight: 1,
@@ -142,6 +152,7 @@ export const DEFAULT_CELL: Readonly<Cell> = Object.freeze({
 // ---- schema ---------------------------------------------------------------------------------------
 
 const vector3 = z.tuple([z.number(), z.number(), z.number()]);
+const sensorName = z.enum(SENSOR_MODELS as [SensorModelName, ...SensorModelName[]]);
 /** A number or [min, max]; ordering is checked after parsing, with the key named. */
 const rangeOf = (inner: z.ZodNumber) => z.union([inner, z.tuple([inner, inner])]);
 
@@ -202,6 +213,25 @@ const randomizationSchema = z.strictObject({
     .optional(),
   misregistration_px: rangeOf(z.number().min(0).max(50)).optional(),
   distractors: rangeOf(z.number().int().min(0).max(10)).optional(),
+  lighting: z
+    .strictObject({
+      tilt_deg: rangeOf(z.number().min(0).max(80)).optional(),
+      intensity: rangeOf(z.number().min(0).max(2)).optional(),
+      ambient: rangeOf(z.number().min(0).max(1)).optional(),
+      color_temperature_k: rangeOf(z.number().min(1500).max(12000)).optional(),
+      shadows: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+  materials: z
+    .strictObject(
+      Object.fromEntries(MATERIAL_MODES.map((m) => [m, z.number().min(0).optional()])) as Record<
+        MaterialMode,
+        z.ZodOptional<z.ZodNumber>
+      >,
+    )
+    .optional(),
+  prints: z.number().min(0).max(1).optional(),
+  photos: z.array(z.string().min(1)).optional(),
 });
 
 const cellSchema = z.strictObject({
@@ -225,7 +255,7 @@ const cellSchema = z.strictObject({
       set: z.array(objectEntrySchema).min(1).optional(),
     })
     .optional(),
-  sensor: z.union([z.enum(CELL_SENSOR_MODELS), z.array(z.enum(CELL_SENSOR_MODELS)).min(1)]).optional(),
+  sensor: z.union([sensorName, z.array(sensorName).min(1)]).optional(),
   randomization: randomizationSchema.optional(),
 });
 
@@ -345,7 +375,7 @@ function readObjects(file: string, f: CellFile): CellObjects {
   if (!o) return DEFAULT_CELL.objects;
   const set: z.infer<typeof objectEntrySchema>[] =
     o.set ?? SHAPE_KINDS.map((family) => ({ family, scale: 1, weight: 1 }));
-  const families = knownFamilies();
+  const families: readonly string[] = OBJECT_FAMILIES;
   const entries: CellObjectEntry[] = set.map((e, i) => {
     const at = (key: string): string => `objects.set[${i}]${key ? `.${key}` : ''}`;
     if (!e.family === !e.mesh) throw new CellError(file, at(''), 'give either family or mesh');
@@ -353,16 +383,25 @@ function readObjects(file: string, f: CellFile): CellObjects {
       throw new CellError(file, at('family'), `unknown family '${e.family}' (one of ${families.join(', ')})`);
     }
     let mesh: string | null = null;
+    let meshShape: Shape | null = null;
     if (e.mesh) {
       mesh = resolve(dirname(file), e.mesh);
       if (!existsSync(mesh) || !statSync(mesh).isFile())
         throw new CellError(file, at('mesh'), `mesh file not found: ${mesh}`);
       if (!/\.(obj|stl)$/i.test(mesh))
         throw new CellError(file, at('mesh'), `expected an .obj or .stl file, got ${mesh}`);
-      checkMesh(file, at('mesh'), mesh, e.scale, e.mass);
+      meshShape = loadEntryMesh(file, at('mesh'), mesh, e.scale, e.mass);
     }
     const count = e.count !== undefined ? toRange(file, at('count'), e.count, [0, 0]) : null;
-    return { family: e.family ?? null, mesh, scale: e.scale, mass: e.mass ?? null, weight: e.weight, count };
+    return {
+      family: e.family ?? null,
+      mesh,
+      meshShape,
+      scale: e.scale,
+      mass: e.mass ?? null,
+      weight: e.weight,
+      count,
+    };
   });
   const perEntry = entries.filter((e) => e.count !== null).length;
   if (o.count !== undefined && perEntry > 0) {
@@ -391,20 +430,19 @@ function readObjects(file: string, f: CellFile): CellObjects {
   return { count: toRange(file, 'objects.count', o.count, DEFAULT_CELL.objects.count as Range), entries };
 }
 
-/** The families a cell may name: the primitives, plus helper A's procedural families once present. */
-function knownFamilies(): string[] {
-  return [...SHAPE_KINDS];
-}
-
-/** Mesh validity (empty, non-manifold, unparsable) is the mesh loader's to judge; its error is kept. */
-function checkMesh(
-  _file: string,
-  _key: string,
-  _mesh: string,
-  _scale: number,
-  _mass: number | undefined,
-): void {
-  // Wired to helper A's loadMeshShape (src/sim/mesh.ts) once it exists.
+/** Loads the mesh once at load time: a broken file is the cell's error, with the key named. */
+function loadEntryMesh(
+  file: string,
+  key: string,
+  mesh: string,
+  scale: number,
+  mass: number | undefined,
+): Shape {
+  try {
+    return loadMeshShape(mesh, { scale, mass });
+  } catch (e) {
+    throw new CellError(file, key, (e as Error).message);
+  }
 }
 
 function readRandomization(file: string, f: CellFile, bin: BinSpec | null): CellRandomization {
@@ -455,7 +493,51 @@ function readRandomization(file: string, f: CellFile, bin: BinSpec | null): Cell
       );
     }
   }
+  const l = r.lighting;
+  const d = DEFAULT_LIGHTING_RANGES;
+  const deg = Math.PI / 180;
+  const lighting: LightingRanges | null = l
+    ? {
+        tilt: toRange(file, 'randomization.lighting.tilt_deg', l.tilt_deg, [
+          d.tilt[0] / deg,
+          d.tilt[1] / deg,
+        ]).map((v) => v * deg) as [number, number],
+        intensity: [...toRange(file, 'randomization.lighting.intensity', l.intensity, d.intensity)] as [
+          number,
+          number,
+        ],
+        ambient: [...toRange(file, 'randomization.lighting.ambient', l.ambient, d.ambient)] as [
+          number,
+          number,
+        ],
+        colorTemperature: [
+          ...toRange(
+            file,
+            'randomization.lighting.color_temperature_k',
+            l.color_temperature_k,
+            d.colorTemperature,
+          ),
+        ] as [number, number],
+        shadows: l.shadows ?? d.shadows,
+      }
+    : null;
+  let materials: number[] | null = null;
+  if (r.materials) {
+    const m = r.materials;
+    materials = MATERIAL_MODES.map((mode) => m[mode] ?? 0);
+    if (!materials.some((w) => w > 0))
+      throw new CellError(file, 'randomization.materials', 'weights must not all be 0');
+  }
+  const photos = (r.photos ?? []).map((photo, i) => {
+    const p = resolve(dirname(file), photo);
+    if (!existsSync(p)) throw new CellError(file, `randomization.photos[${i}]`, `photo file not found: ${p}`);
+    return p;
+  });
   return {
+    lighting,
+    materials,
+    prints: r.prints ?? 0,
+    photos,
     bin: binR,
     tabletopShare: r.tabletop_share ?? 0,
     camera: cameraR,

@@ -11,7 +11,9 @@ import {
   type Vec3,
   vec3,
 } from './math';
+import { type MaterialMode } from './materials';
 import { deriveSeed, Rng } from './random';
+import { type PrintedTexture } from './texture';
 import {
   primitiveHalfExtents,
   type Shape,
@@ -31,6 +33,10 @@ export interface Appearance {
   secondaryColor: Rgb;
   pattern: TexturePattern;
   scale: number;
+  /** Absent: 'matte'. */
+  material?: MaterialMode;
+  /** Printed label, text or photo over the base pattern; absent: none. */
+  print?: PrintedTexture;
 }
 
 /** One directional light plus ambient; `direction` points from the scene towards the light. */

@@ -128,7 +128,7 @@ export class BinPickingSim {
   }
 
   /**
-   * One scene of a cell for `seed`: its bin or table top, objects, camera and misregistration
+   * One scene of a cell for `seed`: its bin or table top, objects, camera, misregistration, sensor
    * (`options.camera` is ignored: the cell decides; `size` is used when the cell fixes no intrinsics).
    */
   static async fromCell(
@@ -142,6 +142,8 @@ export class BinPickingSim {
       ...rest,
       camera: sample.camera,
       misregistration: sample.misregistration,
+      // The cell's sensor model and shadows apply to every frame of this sim.
+      frame: { ...sample.frame, ...rest.frame },
     });
     return { sim, sample };
   }

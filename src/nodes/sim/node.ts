@@ -20,7 +20,6 @@ import {
   BinPickingSim,
   defaultCameraConfig,
   executeAction,
-  type FrameOptions,
   loadCell,
   loadScenario,
   type SimFrame,
@@ -72,7 +71,6 @@ export async function startSimNode(bus: Bus, options: CreateNodeOptions): Promis
   const camera = defaultCameraConfig(p.width, p.height);
   // A bad cell file stops the node at start with one line naming the file and the key.
   const cell = p.cell ? loadCell(path.resolve(PACKAGE_ROOT, p.cell)) : null;
-  let sensor: FrameOptions = {};
 
   let sim: BinPickingSim;
   let frame: SimFrame;
@@ -90,7 +88,7 @@ export async function startSimNode(bus: Bus, options: CreateNodeOptions): Promis
 
   const stamp = () => (p.publish_clock ? secondsToTime(sim.time) : node.clock.now());
   const render = (): void => {
-    frame = sim.frame({ realism: p.realism, ...sensor });
+    frame = sim.frame({ realism: p.realism });
   };
   const publishStatus = (): void => {
     status.publish({
@@ -104,7 +102,6 @@ export async function startSimNode(bus: Bus, options: CreateNodeOptions): Promis
   };
   const startEpisode = async (scenario: string, seed: number, objects: number): Promise<void> => {
     let next: BinPickingSim;
-    sensor = {};
     if (scenario) {
       next = await BinPickingSim.fromScenario(
         loadScenario(path.resolve(PACKAGE_ROOT, scenario)),
@@ -112,10 +109,9 @@ export async function startSimNode(bus: Bus, options: CreateNodeOptions): Promis
         seed,
       );
     } else if (cell) {
-      // The cell decides the object count, camera and sensor; `objects` does not apply.
+      // The cell decides the object count, camera and sensor (frame defaults); `objects` does not apply.
       const made = await BinPickingSim.fromCell(cell, seed, { size: { width: p.width, height: p.height } });
       next = made.sim;
-      if (made.sample.sensor) sensor = { sensor: made.sample.sensor } as FrameOptions;
     } else {
       next = await BinPickingSim.random({ count: objects, seed }, { camera });
     }
