@@ -36,12 +36,6 @@ export interface FrameOptions {
   sensor?: SensorModelName | SensorModel;
   /** Cast shadows of the scene's directional light (default false). */
   shadows?: boolean;
-  /**
-   * Colour-to-depth misregistration, pixels: the sensor depth is displaced by (dx, dy) against the
-   * colour image (and the labels, which stay on the colour), as after a slightly wrong extrinsic
-   * calibration. Default none.
-   */
-  misregistration?: { dx: number; dy: number };
   /** Seed of this frame's sensor noise and jitter (default: the scene seed). */
   frameSeed?: number;
   /** Seal model overrides for the suction heatmap. */
@@ -134,33 +128,6 @@ function specularViewCosine(
   return out;
 }
 
-/**
- * Depth displaced by (dx, dy) pixels: out(u, v) = depth(u − dx, v − dy), nearest pixel (depth is
- * never blended across an edge), 0 where that falls outside the image.
- */
-export function displaceDepth(
-  depth: Float32Array,
-  width: number,
-  height: number,
-  shift: { dx: number; dy: number },
-): Float32Array {
-  if (!Number.isFinite(shift.dx) || !Number.isFinite(shift.dy) || Math.hypot(shift.dx, shift.dy) > 50) {
-    throw new RangeError(`misregistration must be finite and at most 50 px, got (${shift.dx}, ${shift.dy})`);
-  }
-  const out = new Float32Array(width * height);
-  const du = Math.round(shift.dx);
-  const dv = Math.round(shift.dy);
-  for (let v = 0; v < height; v++) {
-    const sv = v - dv;
-    if (sv < 0 || sv >= height) continue;
-    for (let u = 0; u < width; u++) {
-      const su = u - du;
-      if (su >= 0 && su < width) out[v * width + u] = depth[sv * width + su];
-    }
-  }
-  return out;
-}
-
 export function renderFrame(scene: Scene, camera: Camera, options: FrameOptions = {}): SimFrame {
   const realism = resolveRealism(options.realism);
   const frameSeed = options.frameSeed ?? scene.seed;
@@ -217,8 +184,6 @@ export function renderFrame(scene: Scene, camera: Camera, options: FrameOptions 
       depthNoise,
     );
   }
-
-  if (options.misregistration) depth = displaceDepth(depth, width, height, options.misregistration);
 
   const instance = instanceMap(set, pass);
   const semantic = semanticMap(set, pass);

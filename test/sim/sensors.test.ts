@@ -276,33 +276,6 @@ describe('sensor effects', () => {
     }
   });
 
-  it('misregistration displaces the depth against colour and labels', () => {
-    const options = { sensor: 'active_stereo' as const, suction: false, frameSeed: 2 };
-    const aligned = renderFrame(cubeScene(), downCamera(0.5), options);
-    const shifted = renderFrame(cubeScene(), downCamera(0.5), {
-      ...options,
-      misregistration: { dx: 3, dy: -2 },
-    });
-    const { width, height } = aligned;
-    let compared = 0;
-    let mismatched = 0;
-    for (let v = 0; v < height; v++) {
-      for (let u = 0; u < width; u++) {
-        const source = u - 3 >= 0 && v + 2 < height ? aligned.depth[(v + 2) * width + (u - 3)] : 0;
-        if (shifted.depth[v * width + u] !== source) mismatched++;
-        if (source > 0) compared++;
-      }
-    }
-    expect(mismatched).toBe(0);
-    expect(compared).toBeGreaterThan(0.8 * width * height);
-    expect(shifted.rgb).toEqual(aligned.rgb);
-    expect(shifted.instance).toEqual(aligned.instance);
-    expect(shifted.depthExact).toEqual(aligned.depthExact);
-    expect(() => renderFrame(cubeScene(), downCamera(0.5), { misregistration: { dx: 80, dy: 0 } })).toThrow(
-      'misregistration must be finite and at most 50 px, got (80, 0)',
-    );
-  });
-
   it('unknown model names are refused with the list', () => {
     expect(() =>
       renderFrame(emptyScene(1), downCamera(0.7), { sensor: 'lidar' as SensorModelName, suction: false }),
