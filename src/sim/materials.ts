@@ -3,7 +3,6 @@
 // since a dark part that a stereo camera still matches is a hole for a phase-shift scanner.
 import { type Rng } from './random';
 import { type Appearance } from './scene';
-import { type PrintedTexture } from './texture';
 
 export type MaterialMode = 'matte' | 'dark' | 'transparent' | 'specular';
 
@@ -56,17 +55,6 @@ export function randomMaterialMode(
     if (x < 0) return MATERIAL_MODES[i];
   }
   return MATERIAL_MODES[MATERIAL_MODES.length - 1];
-}
-
-// The appearance carries the mode and the printed decal; declared here until scene.ts (helper C)
-// lists the fields itself (identical declarations merge).
-declare module './scene' {
-  interface Appearance {
-    /** Absent: 'matte'. */
-    material?: MaterialMode;
-    /** Printed label, text or photo over the base pattern; absent: none. */
-    print?: PrintedTexture;
-  }
 }
 
 export function appearanceMaterial(appearance: Appearance): MaterialMode {
