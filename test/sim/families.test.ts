@@ -2,6 +2,7 @@
 // analytic surface (and the triangles, cast independently here), and whose labels follow geometry.
 import {
   classIdOf,
+  createCamera,
   DEFAULT_BIN,
   deprojectPixel,
   DISTRACTOR_CLASS,
@@ -354,7 +355,11 @@ describe('honest ground truth', () => {
       placed(k + 1, randomFamilyShape(rng, f as ObjectFamily), -0.12 + 0.08 * k, 0.05),
     );
     const distractor = { ...placed(9, shapeOf('rounded_box', 8), 0.05, -0.12), distractor: true };
-    const frame = renderFrame(sceneWith(...objects, distractor), camera320, {});
+    const frame = renderFrame(
+      sceneWith(...objects, distractor),
+      createCamera({ width: 160, height: 120 }),
+      {},
+    );
     const heat = frame.suction!;
     let onObjects = 0;
     let distractorPixels = 0;
@@ -363,8 +368,8 @@ describe('honest ground truth', () => {
       if (frame.instance[i] === 0) expect(heat[i]).toBe(0);
       else if (heat[i] > 0.5) onObjects++;
     }
-    expect(distractorPixels).toBeGreaterThan(200);
-    expect(onObjects).toBeGreaterThan(200);
+    expect(distractorPixels).toBeGreaterThan(50);
+    expect(onObjects).toBeGreaterThan(50);
     // The distractor is no object: no label, no instance pixels.
     expect(frame.objects.map((o) => o.id)).toEqual([1, 2, 3, 4]);
     expect(frame.instance.includes(9)).toBe(false);
