@@ -174,6 +174,35 @@ export function randomSensorModel(
   return rng.pick(names);
 }
 
+/** The constants perturbSensorModel varies (noise and effect probabilities; geometry and range stay). */
+const VARIED: readonly (keyof SensorModel)[] = [
+  'disparitySigma',
+  'depthSigmaBase',
+  'flyingPixels',
+  'edgeDropout',
+  'randomDropout',
+  'darkDropout',
+  'transparentMissing',
+  'specularDropout',
+];
+
+/**
+ * Another unit of the same camera, or other settings: each varied constant × U(1 − spread,
+ * 1 + spread), probabilities capped at 1. 'ideal' stays ideal. The σ(z) table no longer applies
+ * exactly (σd scales σ(z) by the same factor).
+ */
+export function perturbSensorModel(model: SensorModel, rng: Rng, spread = 0.2): SensorModel {
+  if (!(spread >= 0 && spread < 1)) throw new RangeError(`sensor variation must be in [0, 1), got ${spread}`);
+  if (model.name === 'ideal') return { ...model };
+  const out: SensorModel = { ...model };
+  for (const key of VARIED) {
+    const scaled = (model[key] as number) * rng.uniform(1 - spread, 1 + spread);
+    (out[key] as number) =
+      key === 'disparitySigma' || key === 'depthSigmaBase' ? scaled : Math.min(1, scaled);
+  }
+  return out;
+}
+
 /** What a sensor model needs of a rendered frame, beside the exact depth. */
 export interface SensorInput {
   width: number;

@@ -3,8 +3,9 @@
 // pixels, quantisation, determinism.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createCamera, emptyScene, makeObject, renderFrame, type Scene } from '../../src/sim';
+import { createCamera, emptyScene, makeObject, renderFrame, Rng, type Scene } from '../../src/sim';
 import {
+  perturbSensorModel,
   SENSOR_MODELS,
   SENSOR_PARAMETERS,
   type SensorModelName,
@@ -77,6 +78,20 @@ function measuredSigma(sensor: SensorModelName, height: number, seed: number): {
     expect(valid).toBeGreaterThan(0.9 * frame.depth.length);
   }
   return { z: zSum / residuals.length, sigma: std(residuals) };
+}
+
+/** Sensor − exact depth on the plane in one frame (same seeds as the perturbed-unit test). */
+function measuredResiduals(sensor: SensorModelName, height: number, seed: number): number[] {
+  const frame = renderFrame(emptyScene(seed), planeCamera(height), {
+    sensor,
+    suction: false,
+    frameSeed: seed,
+  });
+  const r: number[] = [];
+  frame.depth.forEach((z, i) => {
+    if (z > 0) r.push(z - frame.depthExact[i]);
+  });
+  return r;
 }
 
 const DISTANCES: Record<SensorModelName, number[]> = {
@@ -274,6 +289,31 @@ describe('sensor effects', () => {
         expect(Buffer.from(a.depth.buffer).equals(Buffer.from(c.depth.buffer))).toBe(false);
       }
     }
+  });
+
+  it('perturbed units stay within the spread, per seed, and render with their own noise', () => {
+    const base = SENSOR_PARAMETERS.active_stereo;
+    const a = perturbSensorModel(base, new Rng(4), 0.2);
+    expect(perturbSensorModel(base, new Rng(4), 0.2)).toEqual(a);
+    expect(perturbSensorModel(base, new Rng(5), 0.2)).not.toEqual(a);
+    for (const key of ['disparitySigma', 'darkDropout', 'edgeDropout', 'flyingPixels'] as const) {
+      expect(a[key]).toBeGreaterThanOrEqual(0.8 * base[key]);
+      expect(a[key]).toBeLessThanOrEqual(1.2 * base[key]);
+    }
+    expect(a.baseline).toBe(base.baseline);
+    expect(a.minRange).toBe(base.minRange);
+    const frame = renderFrame(emptyScene(3), planeCamera(1), { sensor: a, suction: false, frameSeed: 3 });
+    const r: number[] = [];
+    frame.depth.forEach((z, i) => {
+      if (z > 0) r.push(z - frame.depthExact[i]);
+    });
+    const ratio = std(r) / std(measuredResiduals('active_stereo', 1, 3));
+    // σ scales with σd (one frame: a few per cent of estimation error).
+    expect(Math.abs(ratio - a.disparitySigma / base.disparitySigma)).toBeLessThan(0.08);
+    expect(perturbSensorModel(SENSOR_PARAMETERS.ideal, new Rng(1))).toEqual(SENSOR_PARAMETERS.ideal);
+    expect(() => perturbSensorModel(base, new Rng(1), 1.5)).toThrow(
+      'sensor variation must be in [0, 1), got 1.5',
+    );
   });
 
   it('unknown model names are refused with the list', () => {
