@@ -14,8 +14,33 @@ import {
   sampleCellScene,
 } from '../../src/sim';
 import { workspaceCorners } from '../../src/sim/cell-scene';
+import { DISTRACTOR_CLASS, SUPPORT_CLASS } from '../../src/sim/shapes';
 
 const cellsDir = join(__dirname, '..', '..', 'cells');
+/** A closed unit cube (OBJ, counter-clockwise faces seen from outside). */
+const CUBE_OBJ = [
+  'v -0.5 -0.5 -0.5',
+  'v 0.5 -0.5 -0.5',
+  'v 0.5 0.5 -0.5',
+  'v -0.5 0.5 -0.5',
+  'v -0.5 -0.5 0.5',
+  'v 0.5 -0.5 0.5',
+  'v 0.5 0.5 0.5',
+  'v -0.5 0.5 0.5',
+  'f 1 3 2',
+  'f 1 4 3',
+  'f 5 6 7',
+  'f 5 7 8',
+  'f 1 2 6',
+  'f 1 6 5',
+  'f 2 3 7',
+  'f 2 7 6',
+  'f 3 4 8',
+  'f 3 8 7',
+  'f 4 1 5',
+  'f 4 5 8',
+  '',
+].join('\n');
 const shipped = readdirSync(cellsDir)
   .filter((f) => f.endsWith('.yaml') && f !== 'sr300.yaml')
   .sort();
@@ -197,6 +222,30 @@ describe('cell files', () => {
       );
     });
 
+    it('broken meshes are the cell’s error, with the mesh loader’s reason and the key', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cell-'));
+      writeFileSync(join(dir, 'empty.stl'), '');
+      writeFileSync(join(dir, 'open.obj'), 'v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n');
+      writeFileSync(join(dir, 'cube.obj'), CUBE_OBJ);
+      const cell = (mesh: string) =>
+        `name: x\nobjects:\n  set:\n    - family: box\n    - mesh: ${mesh}\n      scale: 0.05\n`;
+      writeFileSync(join(dir, 'a.yaml'), cell('empty.stl'));
+      expect(() => loadCell(join(dir, 'a.yaml'))).toThrow(
+        `${join(dir, 'a.yaml')}: objects.set[1].mesh: mesh file '${join(dir, 'empty.stl')}': empty`,
+      );
+      writeFileSync(join(dir, 'b.yaml'), cell('open.obj'));
+      expect(() => loadCell(join(dir, 'b.yaml'))).toThrow(
+        new RegExp(`b\\.yaml: objects\\.set\\[1\\]\\.mesh: mesh file .*open\\.obj`),
+      );
+      // A good mesh loads once and is drawn as it is (5 cm cube), with its class `custom`.
+      writeFileSync(join(dir, 'c.yaml'), `${cell('cube.obj')}      mass: 0.2\n`);
+      const c = loadCell(join(dir, 'c.yaml'));
+      const s = sampleCellScene(c, 2);
+      const meshes = s.scene.objects.filter((o) => o.shape.kind === 'mesh');
+      expect(meshes.length).toBeGreaterThan(0);
+      for (const o of meshes) expect(o.mass).toBe(0.2);
+    });
+
     it('unreadable and unparsable files', () => {
       const dir = mkdtempSync(join(tmpdir(), 'cell-'));
       expect(() => loadCell(join(dir, 'none.yaml'))).toThrow(
@@ -283,6 +332,38 @@ describe('camera randomisation', () => {
   it('same cell and seed → the same sample; another seed → another', () => {
     expect(sampleCellScene(cell, 9)).toEqual(sampleCellScene(cell, 9));
     expect(sampleCellScene(cell, 9).camera).not.toEqual(sampleCellScene(cell, 10).camera);
+  });
+});
+
+describe('distractors and table tops in the rendered labels', () => {
+  it('distractors are seen but are no instance, class distractor, suction 0; table tops are support', async () => {
+    const cell = parseCell(
+      { name: 'd', bin: null, objects: { count: 3 }, randomization: { distractors: [3, 3] } },
+      'cells/d.yaml',
+    );
+    const { sim, sample } = await BinPickingSim.fromCell(cell, 8, { size: { width: 160, height: 120 } });
+    try {
+      expect(sample.scene.objects.filter((o) => o.distractor)).toHaveLength(3);
+      const f = sim.frame({ suction: true });
+      const ids = new Set(f.objects.map((o) => o.id));
+      for (const o of sample.scene.objects) expect(ids.has(o.id)).toBe(!o.distractor);
+      let distractorPixels = 0;
+      let supportPixels = 0;
+      for (let i = 0; i < f.semantic.length; i++) {
+        if (f.semantic[i] === DISTRACTOR_CLASS) {
+          distractorPixels++;
+          expect(f.instance[i]).toBe(0);
+          expect(f.suction?.[i]).toBe(0);
+        }
+        if (f.semantic[i] === SUPPORT_CLASS) supportPixels++;
+      }
+      expect(distractorPixels).toBeGreaterThan(20);
+      expect(supportPixels / f.semantic.length).toBeGreaterThan(0.3);
+      // Nothing to pick there: a grasp on a distractor finds no object, and they are not counted.
+      expect(sim.objectsRemaining).toBe(sample.scene.objects.filter((o) => !o.distractor).length);
+    } finally {
+      sim.dispose();
+    }
   });
 });
 
