@@ -54,6 +54,7 @@ const GRAVITY = { x: 0, y: 0, z: -9.81 };
 // Rapier's cylinders and capsules run along local y; ours along z: rotate +90° about x.
 const Y_TO_Z: Quat = { x: Math.SQRT1_2, y: 0, z: 0, w: Math.SQRT1_2 };
 const RESTITUTION = 0.05;
+const decompositions = new WeakMap<TriangleMesh, RAPIER.ColliderDesc>();
 
 export class PhysicsWorld {
   private readonly world: RAPIER.World;
@@ -193,8 +194,15 @@ export class PhysicsWorld {
         descs.push(desc);
       }
     } else {
-      const desc = RAPIER.ColliderDesc.convexDecomposition(Float32Array.from(mesh.positions), mesh.indices);
-      if (!desc) throw new Error(`object ${obj.id}: convex decomposition of its mesh produced no part`);
+      // V-HACD takes long on big CAD meshes: once per mesh (a cell's part is one shared mesh).
+      let desc = decompositions.get(mesh);
+      if (!desc) {
+        desc =
+          RAPIER.ColliderDesc.convexDecomposition(Float32Array.from(mesh.positions), mesh.indices) ??
+          undefined;
+        if (!desc) throw new Error(`object ${obj.id}: convex decomposition of its mesh produced no part`);
+        decompositions.set(mesh, desc);
+      }
       descs.push(desc);
     }
     const colliders = descs.map((desc) =>
