@@ -23,6 +23,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dataset-bench-'));
   const loadBefore = os.loadavg()[0];
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   try {
     const m = await writeDataset({
       out,
@@ -36,6 +37,7 @@ async function main(argv: readonly string[]): Promise<void> {
       workers,
     });
     const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     let bytes = 0;
     const walk = (dir: string): void => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -50,13 +52,24 @@ async function main(argv: readonly string[]): Promise<void> {
         cell: cell ?? null,
         width,
         height,
-        objects: cell ? 'cell' : objects,
+        objects,
         scenes,
         workers,
         files: m.files,
         megabytes: +(bytes / 1e6).toFixed(1),
         seconds: +seconds.toFixed(1),
         scenes_per_s: +(scenes / seconds).toFixed(2),
+        // With one worker everything runs in this process: its CPU time per scene does not depend on
+        // what else loads the machine, and cores / that is the rate an idle machine would reach.
+        ...(workers === 1
+          ? {
+              cpu_ms_per_scene: +((cpu.user + cpu.system) / 1000 / scenes).toFixed(1),
+              idle_estimate_scenes_per_s_all_cores: +(
+                (os.availableParallelism() * scenes * 1e6) /
+                (cpu.user + cpu.system)
+              ).toFixed(2),
+            }
+          : {}),
         cores: os.availableParallelism(),
         cpu: os.cpus()[0]?.model ?? 'unknown',
         load_average_1min_before: +loadBefore.toFixed(2),
