@@ -53,6 +53,10 @@ export const imageSchema = z.object({
   }),
   seed: z.number().int(),
   objects: z.number().int(),
+  /** Cell datasets only: the scene's sensor model, colour-to-depth shift (colour = depth shifted by it), no bin. */
+  sensor: z.string().optional(),
+  misregistration_px: z.tuple([z.number().int(), z.number().int()]).optional(),
+  tabletop: z.boolean().optional(),
 });
 
 export const annotationsFileSchema = z.object({

@@ -217,6 +217,8 @@ export async function renderScene(
 ): Promise<SceneResult> {
   let sim: BinPickingSim;
   const frameOptions: FrameOptions = { realism: true };
+  // What a cell drew for this scene, on its image record (absent without a cell: same bytes as before).
+  let cellRecord: Pick<ImageRecord, 'sensor' | 'misregistration_px' | 'tabletop'> = {};
   if (cell) {
     const counted = settings.cellCount
       ? {
@@ -230,6 +232,12 @@ export async function renderScene(
     const made = await BinPickingSim.fromCell(counted, job.seed, { size: settings });
     // Its sensor model (frame defaults of the sim) replaces the generic depth noise.
     sim = made.sim;
+    const { sensor, misregistration, tabletop } = made.sample;
+    cellRecord = {
+      ...(sensor ? { sensor } : {}),
+      ...(misregistration[0] || misregistration[1] ? { misregistration_px: misregistration } : {}),
+      ...(tabletop ? { tabletop } : {}),
+    };
   } else {
     const [minObjects, maxObjects] = settings.objects;
     const count = minObjects + new Rng(job.seed).int(maxObjects - minObjects + 1);
@@ -247,7 +255,7 @@ export async function renderScene(
       job.seed,
       0,
     );
-    return { index: job.index, image, annotations, files: 4 };
+    return { index: job.index, image: { ...image, ...cellRecord }, annotations, files: 4 };
   } finally {
     sim.dispose();
   }

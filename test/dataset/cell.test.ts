@@ -66,6 +66,13 @@ describe('dataset with a cell', () => {
       expect(im.intrinsics.fx).toBeLessThan((1400 * 96) / 516 + 1e-9);
     }
     expect(new Set(images.map((im) => im.intrinsics.fx)).size).toBe(4);
+    // What the cell drew is on each image record: its sensor model, and any colour shift (≤ 10 px).
+    for (const im of images) {
+      expect(['ideal', 'active_stereo', 'structured_light', 'industrial_structured_light']).toContain(
+        im.sensor,
+      );
+      if (im.misregistration_px) expect(Math.hypot(...im.misregistration_px)).toBeLessThanOrEqual(10.8);
+    }
   });
 
   it.each([
