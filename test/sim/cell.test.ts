@@ -335,6 +335,34 @@ describe('camera randomisation', () => {
   });
 });
 
+describe('colour-to-depth misregistration', () => {
+  it('shifts the colour image by whole pixels; depth and labels stay put', async () => {
+    const scene = generateClutter({ count: 4, seed: 21 });
+    const camera = { width: 64, height: 48, fx: 61.5, fy: 61.5 };
+    const plain = await BinPickingSim.create(scene, { camera, settle: false });
+    const shifted = await BinPickingSim.create(scene, { camera, settle: false, misregistration: [3, -2] });
+    try {
+      const a = plain.frame();
+      const b = shifted.frame();
+      expect(b.depth).toEqual(a.depth);
+      expect(b.instance).toEqual(a.instance);
+      let different = 0;
+      for (let v = 0; v < 48; v++) {
+        for (let u = 0; u < 64; u++) {
+          const su = Math.min(63, Math.max(0, u - 3));
+          const sv = Math.min(47, Math.max(0, v + 2));
+          for (let c = 0; c < 3; c++) expect(b.rgb[(v * 64 + u) * 3 + c]).toBe(a.rgb[(sv * 64 + su) * 3 + c]);
+          if (b.rgb[(v * 64 + u) * 3] !== a.rgb[(v * 64 + u) * 3]) different++;
+        }
+      }
+      expect(different).toBeGreaterThan(50);
+    } finally {
+      plain.dispose();
+      shifted.dispose();
+    }
+  });
+});
+
 describe('distractors and table tops in the rendered labels', () => {
   it('distractors are seen but are no instance, class distractor, suction 0; table tops are support', async () => {
     const cell = parseCell(
