@@ -309,8 +309,16 @@ export function sampleCellScene(
   const scene: Scene = tabletop ? { ...base, support: true } : base;
   // A cell's mass for its mesh parts replaces the density draw.
   scene.objects.forEach((o, i) => {
-    const mass = drawn[i]?.mass;
-    if (mass) o.mass = mass;
+    const entry = drawn[i];
+    if (entry?.mass) o.mass = entry.mass;
+    // An entry's own colour or texture (an integrator's parts look as they do).
+    if (entry?.color)
+      o.appearance = {
+        ...o.appearance,
+        color: entry.color,
+        secondaryColor: entry.color.map((c) => c * 0.8) as Rgb,
+      };
+    if (entry?.pattern) o.appearance = { ...o.appearance, pattern: entry.pattern };
   });
   const looks = new Rng(deriveSeed(seed, 'cell-looks'));
   if (rr.materials || rr.prints > 0) {

@@ -8,7 +8,15 @@ import { z } from 'zod';
 import { cameraInfoFromCalibrationYaml } from '../image';
 import { type CameraIntrinsics, lookAtRotation } from './camera';
 import { mat3ToQuat, normalize, type Pose, quatFromRpy, sub, type Vec3, vec3 } from './math';
-import { type BinSpec, DEFAULT_BIN, MAX_OBJECTS, TEXTURE_PATTERNS, type TexturePattern } from './scene';
+import {
+  type BinSpec,
+  DEFAULT_BIN,
+  MAX_OBJECTS,
+  type Rgb,
+  TEXTURE_PATTERNS,
+  type TexturePattern,
+} from './scene';
+import { hexColor, parseColor } from './scenario';
 import { MATERIAL_MODES, type MaterialMode } from './materials';
 import { loadMeshShape } from './mesh';
 import { DEFAULT_LIGHTING_RANGES, type LightingRanges } from './render';
@@ -39,6 +47,9 @@ export interface CellObjectEntry {
   mass: number | null;
   /** The loaded mesh (the same shape every time it is drawn), or null for a family. */
   meshShape: Shape | null;
+  /** Fixed look (linear RGB, texture pattern) of this entry's objects; null = drawn per object. */
+  color: Rgb | null;
+  pattern: TexturePattern | null;
   /** Relative frequency when the cell gives a total count. */
   weight: number;
   /** Objects of this entry per scene, when the cell gives counts per entry. */
@@ -141,6 +152,8 @@ export const DEFAULT_CELL: Readonly<Cell> = Object.freeze({
       meshShape: null,
       scale: 1,
       mass: null,
+      color: null,
+      pattern: null,
       weight: 1,
       count: null,
     })),
@@ -182,6 +195,8 @@ const objectEntrySchema = z.strictObject({
   mesh: z.string().min(1).optional(),
   scale: z.number().positive().max(100).default(1),
   mass: z.number().positive().max(10).optional(),
+  color: hexColor.optional(),
+  pattern: z.enum(TEXTURE_PATTERNS as [TexturePattern, ...TexturePattern[]]).optional(),
   weight: z.number().positive().default(1),
   count: rangeOf(z.number().int().min(0).max(MAX_OBJECTS)).optional(),
 });
@@ -399,6 +414,8 @@ function readObjects(file: string, f: CellFile): CellObjects {
       meshShape,
       scale: e.scale,
       mass: e.mass ?? null,
+      color: e.color ? parseColor(e.color) : null,
+      pattern: e.pattern ?? null,
       weight: e.weight,
       count,
     };

@@ -64,7 +64,7 @@ export class ScenarioError extends Error {
 
 const length = z.number().min(0.01).max(0.3);
 const vector3 = z.tuple([z.number(), z.number(), z.number()]);
-const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour like "#c04020"');
+export const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour like "#c04020"');
 const common = {
   position: vector3,
   rpy_deg: vector3.optional(),
@@ -123,7 +123,8 @@ function firstIssue(file: string, prefix: readonly PropertyKey[], error: z.ZodEr
   );
 }
 
-function parseColor(hex: string): Rgb {
+/** sRGB hex colour ('#c04020') → the renderer's linear RGB. */
+export function parseColor(hex: string): Rgb {
   // sRGB hex → linear, the renderer's working space.
   const toLinear = (c: number): number => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
   return [1, 3, 5].map((i) => toLinear(parseInt(hex.slice(i, i + 2), 16) / 255)) as Rgb;

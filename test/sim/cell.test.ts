@@ -238,12 +238,21 @@ describe('cell files', () => {
         new RegExp(`b\\.yaml: objects\\.set\\[1\\]\\.mesh: mesh file .*open\\.obj`),
       );
       // A good mesh loads once and is drawn as it is (5 cm cube), with its class `custom`.
-      writeFileSync(join(dir, 'c.yaml'), `${cell('cube.obj')}      mass: 0.2\n`);
+      writeFileSync(
+        join(dir, 'c.yaml'),
+        `${cell('cube.obj')}      mass: 0.2\n      color: '#ff0000'\n      pattern: checker\n`,
+      );
       const c = loadCell(join(dir, 'c.yaml'));
       const s = sampleCellScene(c, 2);
       const meshes = s.scene.objects.filter((o) => o.shape.kind === 'mesh');
       expect(meshes.length).toBeGreaterThan(0);
-      for (const o of meshes) expect(o.mass).toBe(0.2);
+      for (const o of meshes) {
+        expect(o.mass).toBe(0.2);
+        expect(o.appearance.color).toEqual([1, 0, 0]);
+        expect(o.appearance.pattern).toBe('checker');
+      }
+      // Family objects of the same cell keep their drawn looks.
+      expect(s.scene.objects.some((o) => o.shape.kind === 'box' && o.appearance.color[1] > 0)).toBe(true);
     });
 
     it('unreadable and unparsable files', () => {
