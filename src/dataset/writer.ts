@@ -348,7 +348,8 @@ export async function writeDataset(o: DatasetOptions): Promise<Manifest & { file
     results[r.index] = r;
     o.onProgress?.(++done, o.scenes);
   };
-  if (workers === 1) {
+  // One scene, or one worker: no process is worth forking.
+  if (Math.min(workers, o.scenes) === 1) {
     for (const job of jobs) collect(await renderScene(settings, cell, job));
   } else {
     await renderParallel(settings, jobs, workers, collect);
