@@ -10,6 +10,7 @@ import {
   type BinSpec,
   DEFAULT_BIN,
   generateClutter,
+  hsvToRgb,
   makeObject,
   rotatedHalfExtents,
   type Rgb,
@@ -347,6 +348,16 @@ export function sampleCellScene(
     scene.binAppearance = binLook(rng, color, rng.pick(rr.bin.patterns));
     // Black plastic absorbs the projector's light: the sensors' dark-surface dropouts apply.
     if (color === 'black') scene.binAppearance.material = 'dark';
+  }
+  if (rr.tablePatterns) {
+    // Any hue, mostly muted (wood, laminate, concrete, painted steel), any of the listed textures.
+    const c = hsvToRgb(rng.next(), rng.uniform(0, 0.5), rng.uniform(0.2, 0.8));
+    scene.tableAppearance = {
+      color: c,
+      secondaryColor: c.map((v) => v * rng.uniform(0.6, 0.9)) as Rgb,
+      pattern: rng.pick(rr.tablePatterns),
+      scale: rng.uniform(0.008, 0.05),
+    };
   }
   if (tabletop) scene.binAppearance = { ...scene.tableAppearance };
 

@@ -82,6 +82,8 @@ export interface CellRandomization {
   } | null;
   /** Share of scenes without a bin (objects on the table). */
   tabletopShare: number;
+  /** Table (floor) textures drawn per scene, with a random colour; null = today's wood look. */
+  tablePatterns: TexturePattern[] | null;
   camera: CellCameraRandomization | null;
   /** Colour-to-depth misregistration magnitude, pixels. */
   misregistrationPx: Range;
@@ -127,6 +129,7 @@ export class CellError extends Error {
 const NO_RANDOMIZATION: CellRandomization = Object.freeze({
   bin: null,
   tabletopShare: 0,
+  tablePatterns: null,
   camera: null,
   misregistrationPx: [0, 0] as Range,
   distractors: [0, 0] as Range,
@@ -214,6 +217,11 @@ const randomizationSchema = z.strictObject({
     })
     .optional(),
   tabletop_share: z.number().min(0).max(1).optional(),
+  table: z
+    .strictObject({
+      patterns: z.array(z.enum(TEXTURE_PATTERNS as [TexturePattern, ...TexturePattern[]])).min(1),
+    })
+    .optional(),
   camera: z
     .strictObject({
       height: rangeOf(z.number().min(0.2).max(3)).optional(),
@@ -557,6 +565,7 @@ function readRandomization(file: string, f: CellFile, bin: BinSpec | null): Cell
     photos,
     bin: binR,
     tabletopShare: r.tabletop_share ?? 0,
+    tablePatterns: r.table?.patterns ?? null,
     camera: cameraR,
     misregistrationPx: toRange(file, 'randomization.misregistration_px', r.misregistration_px, [0, 0]),
     distractors: toRange(file, 'randomization.distractors', r.distractors, [0, 0]),

@@ -124,7 +124,8 @@ export interface ClutterOptions {
   dropHalf?: number;
 }
 
-function hsvToRgb(h: number, s: number, v: number): Rgb {
+/** HSV (all 0–1) → RGB. */
+export function hsvToRgb(h: number, s: number, v: number): Rgb {
   const f = (n: number): number => {
     const k = (n + h * 6) % 6;
     return v - v * s * Math.max(0, Math.min(k, 4 - k, 1));

@@ -321,11 +321,25 @@ describe('camera randomisation', () => {
     let tabletops = 0;
     let maxShift = 0;
     let distractors = 0;
+    let dark = 0;
+    let red = 0;
+    const binPatterns = new Set<string>();
+    const tablePatterns = new Set<string>();
     const sizes: number[] = [];
     for (let seed = 0; seed < 200; seed++) {
       const s = sampleCellScene(cell, seed);
       if (s.tabletop) tabletops++;
-      else sizes.push(s.scene.bin.innerSize);
+      else {
+        sizes.push(s.scene.bin.innerSize);
+        binPatterns.add(s.scene.binAppearance.pattern);
+        // Black bins (the darkest of the six colours) absorb the projector's light.
+        const [r, g, b] = s.scene.binAppearance.color;
+        if (Math.max(r, g, b) < 0.05) expect(s.scene.binAppearance.material).toBe('dark');
+        else expect(s.scene.binAppearance.material).toBeUndefined();
+        if (Math.max(r, g, b) < 0.05) dark++;
+        if (r > 0.3 && g < 0.1) red++;
+      }
+      tablePatterns.add(s.scene.tableAppearance.pattern);
       distractors += s.scene.objects.filter((o) => o.distractor).length;
       maxShift = Math.max(maxShift, Math.hypot(...s.misregistration));
     }
@@ -335,6 +349,11 @@ describe('camera randomisation', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(0.6);
     expect(maxShift).toBeGreaterThan(7);
     expect(distractors).toBeGreaterThan(100);
+    // Six colours, about 1 in 6 bins each; every listed texture, for bins and tables.
+    expect(dark).toBeGreaterThan(12);
+    expect(red).toBeGreaterThan(12);
+    expect(binPatterns.size).toBe(5);
+    expect(tablePatterns.size).toBe(5);
     expect(maxShift).toBeLessThanOrEqual(10.8);
   });
 
