@@ -21,7 +21,7 @@ import { randomFamilyShape } from './families';
 import { type FrameOptions } from './frame';
 import { randomMaterialMode } from './materials';
 import { sampleLighting } from './render';
-import { type SensorModelName } from './sensors';
+import { perturbSensorModel, SENSOR_PARAMETERS, type SensorModelName } from './sensors';
 import { randomPrint } from './texture';
 import { type ObjectFamily, type Shape } from './shapes';
 
@@ -379,8 +379,17 @@ export function sampleCellScene(
     misregistration = [Math.round(magnitude * Math.cos(angle)), Math.round(magnitude * Math.sin(angle))];
   }
   const sensor = cell.sensors ? (rng.pick(cell.sensors) as SensorModelName) : null;
+  // Another unit of the same camera: its noise and effect rates spread around the nominal model.
+  const sensorModel =
+    sensor && rr.sensorVariation > 0
+      ? perturbSensorModel(
+          SENSOR_PARAMETERS[sensor],
+          new Rng(deriveSeed(seed, 'cell-sensor')),
+          rr.sensorVariation,
+        )
+      : sensor;
   const frame: FrameOptions = {
-    ...(sensor ? { sensor } : {}),
+    ...(sensorModel ? { sensor: sensorModel } : {}),
     ...(shadows !== undefined ? { shadows } : {}),
   };
   const count = scene.objects.filter((o) => !o.distractor).length;

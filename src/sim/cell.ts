@@ -87,6 +87,8 @@ export interface CellRandomization {
   camera: CellCameraRandomization | null;
   /** Colour-to-depth misregistration magnitude, pixels. */
   misregistrationPx: Range;
+  /** Unit-to-unit spread of the sensor model's noise and effect rates (0 = the nominal model). */
+  sensorVariation: number;
   /** Distractors (not objects to pick) on the table around the workspace, per scene. */
   distractors: Range;
   /** Key light, ambient, colour temperature and shadow probability; null = the scene's own light. */
@@ -132,6 +134,7 @@ const NO_RANDOMIZATION: CellRandomization = Object.freeze({
   tablePatterns: null,
   camera: null,
   misregistrationPx: [0, 0] as Range,
+  sensorVariation: 0,
   distractors: [0, 0] as Range,
   lighting: null,
   materials: null,
@@ -235,6 +238,7 @@ const randomizationSchema = z.strictObject({
     })
     .optional(),
   misregistration_px: rangeOf(z.number().min(0).max(50)).optional(),
+  sensor_variation: z.number().min(0).max(0.5).optional(),
   distractors: rangeOf(z.number().int().min(0).max(10)).optional(),
   lighting: z
     .strictObject({
@@ -568,6 +572,7 @@ function readRandomization(file: string, f: CellFile, bin: BinSpec | null): Cell
     tablePatterns: r.table?.patterns ?? null,
     camera: cameraR,
     misregistrationPx: toRange(file, 'randomization.misregistration_px', r.misregistration_px, [0, 0]),
+    sensorVariation: r.sensor_variation ?? 0,
     distractors: toRange(file, 'randomization.distractors', r.distractors, [0, 0]),
   };
 }

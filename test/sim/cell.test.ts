@@ -357,6 +357,17 @@ describe('camera randomisation', () => {
     expect(maxShift).toBeLessThanOrEqual(10.8);
   });
 
+  it('sensor_variation: each scene gets another unit of its drawn sensor model', () => {
+    const a = sampleCellScene(cell, 31);
+    const b = sampleCellScene(cell, 32);
+    for (const s of [a, b]) {
+      expect(typeof s.frame.sensor).toBe('object');
+      expect((s.frame.sensor as { name: string }).name).toBe(s.sensor);
+    }
+    const fixed = sampleCellScene(loadCell(join(cellsDir, 'arc_tote_sr300.yaml')), 31);
+    expect(fixed.frame.sensor).toBe('structured_light');
+  });
+
   it('same cell and seed → the same sample; another seed → another', () => {
     expect(sampleCellScene(cell, 9)).toEqual(sampleCellScene(cell, 9));
     expect(sampleCellScene(cell, 9).camera).not.toEqual(sampleCellScene(cell, 10).camera);
