@@ -1,11 +1,12 @@
-// VPG's state: an orthographic RGB-D heightmap of the workspace, made camera-independent. A cell holds
-// the highest surface over its area. Every valid depth pixel is lifted to 3-D in the world frame and
-// splatted over its footprint (the surface patch it images, from the spacing to its neighbours), so a
-// cell's height does not depend on how many pixels fall in it: sparse and dense cameras, near and far,
-// give the same map. Cells no footprint reaches (occluded, out of view, missing depth) are explicitly
-// unobserved and take the lowest height around their region: a shadow behind an object is floor, a
-// dropout on a box top is the top, and nothing is dilated. One implementation serves the policy node
-// and, through the simulator, training.
+// VPG's state: an orthographic RGB-D heightmap of the workspace, made camera-independent. A cell is
+// as high as the surface at 3 x 3 fixed points inside it. Every valid depth pixel is lifted to 3-D in
+// the world frame and covers its footprint (the surface patch it images, from the spacing to its
+// neighbours); each point takes the highest footprint over it. So a cell's height does not depend on
+// how many pixels fall in it: sparse and dense cameras, near and far, give the same map. Cells no
+// footprint reaches (occluded, out of view, missing depth) are explicitly unobserved and take the
+// lowest height around their region: a shadow behind an object is floor, a dropout on a box top is
+// the top, and nothing is dilated. One implementation serves the policy node and, through the
+// simulator, training.
 import { type RigidTransform, transformPoint } from '../geometry';
 import { type CameraModel } from '../image';
 
@@ -31,13 +32,14 @@ export interface Heightmap {
   width: number;
   height: number;
   /**
-   * Height above the floor (z min), metres: the highest surface over the cell. Unobserved cells hold the
-   * lowest observed height bordering their unobserved region (0 where nothing borders it).
+   * Height above the floor (z min), metres: the top of the surface at the cell's sample points (their
+   * mean within 8 mm of the highest). Unobserved cells hold the lowest observed height bordering their
+   * unobserved region (0 where nothing borders it).
    */
   heights: Float32Array;
-  /** RGB of the surface that sets each cell's height. */
+  /** RGB of the surface that sets each cell's height (the same samples' mean). */
   colors: Uint8Array;
-  /** 1 where some depth pixel's footprint covers the cell; 0: occluded, out of view or no depth. */
+  /** 1 where some depth pixel's footprint covers a sample point of the cell; 0: occluded, out of view or no depth. */
   observed: Uint8Array;
   /** Optional per-cell suction score (0–1) projected from a camera-resolution heatmap. */
   suction?: Float32Array;
@@ -60,6 +62,17 @@ const FLOOR_TOLERANCE = 0.01;
  * different surfaces: a depth edge, not a patch to span. 3 admits surfaces up to ~70° from frontal.
  */
 const CONTINUITY_FOOTPRINTS = 3;
+/**
+ * Fixed points per cell side where the surface is read: a cell is as high as the surface at its
+ * 3 x 3 points, whatever the pixel density (3 over 7 mm cells is the 320 x 240 pixel spacing at 0.7 m
+ * the shipped policies were trained on).
+ */
+const SUBSAMPLES = 3;
+/**
+ * A cell's surface is the samples within this of its highest one: several noise widths of a depth
+ * camera at 1 m (σ ≈ 3 mm), less than the thinnest object the policy counts (1 cm).
+ */
+const TOP_LAYER = 0.008;
 
 /**
  * rgb: tight RGB at camera resolution; depth: metres (NaN/0 = invalid); worldFromCamera: the optical
@@ -84,7 +97,7 @@ export function computeHeightmap(
     throw new Error(`suction heatmap has ${suctionMap.length} values for ${depth.length} depth pixels`);
   }
   const points = liftPoints(depth, camera, worldFromCamera, grid);
-  const heights = new Float32Array(width * height).fill(-Infinity);
+  const heights = new Float32Array(width * height);
   const colors = new Uint8Array(width * height * 3);
   const observed = new Uint8Array(width * height);
   const suction = suctionMap ? new Float32Array(width * height) : undefined;
@@ -104,39 +117,85 @@ export function computeHeightmap(
   const minFocal = Math.min(camera.fx, camera.fy);
   const res = grid.resolution;
   const step = new Float64Array(2);
+  const box = new Float64Array(2);
+  /** Half the footprint of pixel i (at (u, v)) along world x and y, into box. */
+  const footprint = (u: number, v: number, i: number) => {
+    const d = depth[i];
+    const reach = (CONTINUITY_FOOTPRINTS * d) / minFocal;
+    // From the larger one-sided step to a neighbour on the same surface, per image axis; the pixel's
+    // frontal footprint where neither neighbour is on it.
+    span(u > 0 ? i - 1 : -1, u < cw - 1 ? i + 1 : -1, i, reach, points, step);
+    const ax = step[0] < 0 ? frontal.ux * d : step[0];
+    const ay = step[0] < 0 ? frontal.uy * d : step[1];
+    span(v > 0 ? i - cw : -1, v < ch - 1 ? i + cw : -1, i, reach, points, step);
+    const bx = step[0] < 0 ? frontal.vx * d : step[0];
+    const by = step[0] < 0 ? frontal.vy * d : step[1];
+    box[0] = (ax + bx) / 2;
+    box[1] = (ay + by) / 2;
+  };
+  // The surface at SUBSAMPLES x SUBSAMPLES fixed points of each cell: the highest footprint covering
+  // each point, and which pixel it is.
+  const n = SUBSAMPLES;
+  const fw = width * n;
+  const fh = height * n;
+  const fine = res / n;
+  const sampleZ = new Float32Array(fw * fh).fill(-Infinity);
+  const samplePixel = new Int32Array(fw * fh).fill(-1);
   for (let v = 0; v < ch; v++) {
     for (let u = 0; u < cw; u++) {
       const i = v * cw + u;
       const z = wz[i];
       if (Number.isNaN(z)) continue;
-      const d = depth[i];
-      const reach = (CONTINUITY_FOOTPRINTS * d) / minFocal;
-      // Half the footprint's extent along world x and y: from the larger one-sided step to a neighbour
-      // on the same surface, per image axis; the pixel's frontal footprint where neither is.
-      span(u > 0 ? i - 1 : -1, u < cw - 1 ? i + 1 : -1, i, reach, points, step);
-      const ax = step[0] < 0 ? frontal.ux * d : step[0];
-      const ay = step[0] < 0 ? frontal.uy * d : step[1];
-      span(v > 0 ? i - cw : -1, v < ch - 1 ? i + cw : -1, i, reach, points, step);
-      const bx = step[0] < 0 ? frontal.vx * d : step[0];
-      const by = step[0] < 0 ? frontal.vy * d : step[1];
-      const ex = (ax + bx) / 2;
-      const ey = (ay + by) / 2;
-      const c0 = Math.max(0, Math.floor((wx[i] - ex - grid.x[0]) / res));
-      const c1 = Math.min(width - 1, Math.ceil((wx[i] + ex - grid.x[0]) / res) - 1);
-      const r0 = Math.max(0, Math.floor((wy[i] - ey - grid.y[0]) / res));
-      const r1 = Math.min(height - 1, Math.ceil((wy[i] + ey - grid.y[0]) / res) - 1);
+      footprint(u, v, i);
+      // Sample points sit at (j + ½)·fine from the grid's corner.
+      const c0 = Math.max(0, Math.ceil((wx[i] - box[0] - grid.x[0]) / fine - 0.5));
+      const c1 = Math.min(fw - 1, Math.floor((wx[i] + box[0] - grid.x[0]) / fine - 0.5));
+      const r0 = Math.max(0, Math.ceil((wy[i] - box[1] - grid.y[0]) / fine - 0.5));
+      const r1 = Math.min(fh - 1, Math.floor((wy[i] + box[1] - grid.y[0]) / fine - 0.5));
       for (let row = r0; row <= r1; row++) {
         for (let col = c0; col <= c1; col++) {
-          const k = row * width + col;
-          observed[k] = 1;
-          if (z <= heights[k]) continue;
-          heights[k] = z;
-          colors[3 * k] = rgb[3 * i];
-          colors[3 * k + 1] = rgb[3 * i + 1];
-          colors[3 * k + 2] = rgb[3 * i + 2];
-          if (suction && suctionMap) suction[k] = suctionMap[i];
+          const s = row * fw + col;
+          if (z <= sampleZ[s]) continue;
+          sampleZ[s] = z;
+          samplePixel[s] = i;
         }
       }
+    }
+  }
+  // A cell: the mean of its covered samples within TOP_LAYER of the highest (height, colour, suction),
+  // so depth noise does not raise a cell more where more pixels fall in it, as a plain maximum would.
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const k = row * width + col;
+      let top = -Infinity;
+      for (let a = 0; a < n; a++)
+        for (let b = 0; b < n; b++) top = Math.max(top, sampleZ[(row * n + a) * fw + col * n + b]);
+      if (top === -Infinity) continue;
+      observed[k] = 1;
+      let count = 0;
+      let z = 0;
+      let red = 0;
+      let green = 0;
+      let blue = 0;
+      let score = 0;
+      for (let a = 0; a < n; a++) {
+        for (let b = 0; b < n; b++) {
+          const s = (row * n + a) * fw + col * n + b;
+          if (sampleZ[s] < top - TOP_LAYER) continue;
+          const i = samplePixel[s];
+          count++;
+          z += sampleZ[s];
+          red += rgb[3 * i];
+          green += rgb[3 * i + 1];
+          blue += rgb[3 * i + 2];
+          if (suctionMap) score += suctionMap[i];
+        }
+      }
+      heights[k] = z / count;
+      colors[3 * k] = Math.round(red / count);
+      colors[3 * k + 1] = Math.round(green / count);
+      colors[3 * k + 2] = Math.round(blue / count);
+      if (suction) suction[k] = score / count;
     }
   }
   fillUnobserved(heights, colors, observed, width, height, suction);
