@@ -96,12 +96,11 @@ export function computeHeightmap(
   if (suctionMap && suctionMap.length !== depth.length) {
     throw new Error(`suction heatmap has ${suctionMap.length} values for ${depth.length} depth pixels`);
   }
-  const points = liftPoints(depth, camera, worldFromCamera, grid);
+  const { x: wx, y: wy, z: wz } = liftPoints(depth, camera, worldFromCamera, grid);
   const heights = new Float32Array(width * height);
   const colors = new Uint8Array(width * height * 3);
   const observed = new Uint8Array(width * height);
   const suction = suctionMap ? new Float32Array(width * height) : undefined;
-  const { x: wx, y: wy, z: wz } = points;
   const cw = camera.width;
   const ch = camera.height;
   // The fronto-parallel footprint's world axes per metre of depth: the fallback across depth edges.
@@ -124,10 +123,10 @@ export function computeHeightmap(
     const reach = (CONTINUITY_FOOTPRINTS * d) / minFocal;
     // From the larger one-sided step to a neighbour on the same surface, per image axis; the pixel's
     // frontal footprint where neither neighbour is on it.
-    span(u > 0 ? i - 1 : -1, u < cw - 1 ? i + 1 : -1, i, reach, points, step);
+    span(u > 0 ? i - 1 : -1, u < cw - 1 ? i + 1 : -1, i, reach, wx, wy, wz, step);
     const ax = step[0] < 0 ? frontal.ux * d : step[0];
     const ay = step[0] < 0 ? frontal.uy * d : step[1];
-    span(v > 0 ? i - cw : -1, v < ch - 1 ? i + cw : -1, i, reach, points, step);
+    span(v > 0 ? i - cw : -1, v < ch - 1 ? i + cw : -1, i, reach, wx, wy, wz, step);
     const bx = step[0] < 0 ? frontal.vx * d : step[0];
     const by = step[0] < 0 ? frontal.vy * d : step[1];
     box[0] = (ax + bx) / 2;
@@ -211,17 +210,19 @@ function span(
   k: number,
   i: number,
   reach: number,
-  p: { x: Float32Array; y: Float32Array; z: Float32Array },
+  x: Float32Array,
+  y: Float32Array,
+  z: Float32Array,
   out: Float64Array,
 ): void {
   out[0] = -1;
   out[1] = -1;
   for (let m = 0; m < 2; m++) {
     const n = m === 0 ? j : k;
-    if (n < 0 || Number.isNaN(p.z[n])) continue;
-    const dx = Math.abs(p.x[n] - p.x[i]);
-    const dy = Math.abs(p.y[n] - p.y[i]);
-    const dz = p.z[n] - p.z[i];
+    if (n < 0 || Number.isNaN(z[n])) continue;
+    const dx = Math.abs(x[n] - x[i]);
+    const dy = Math.abs(y[n] - y[i]);
+    const dz = z[n] - z[i];
     if (dx * dx + dy * dy + dz * dz > reach * reach) continue;
     if (dx > out[0]) out[0] = dx;
     if (dy > out[1]) out[1] = dy;
