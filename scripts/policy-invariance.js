@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Camera invariance of the policy: `node scripts/policy-invariance.js [--model M] [--scenes N]
-// [--seed-base B] [--objects K] [--realism]` prints one JSON object (src/eval/policy-invariance.ts;
+// [--seed-base B] [--objects K] [--realism] [--heightmap point_max|footprint]` prints one JSON object (src/eval/policy-invariance.ts;
 // build first: npx tsc -p tsconfig.build.json).
 const { parseArgs } = require('node:util');
 const path = require('node:path');
@@ -14,6 +14,8 @@ const { values } = parseArgs({
     objects: { type: 'string', default: '10' },
     threads: { type: 'string', default: '1' },
     realism: { type: 'boolean', default: false },
+    // point_max (what the shipped policies use) or footprint (camera-independent); default: the manifest's.
+    heightmap: { type: 'string' },
   },
 });
 const integer = (name, lo) => {
@@ -31,6 +33,7 @@ const options = {
   objects: integer('objects', 1),
   threads: integer('threads', 1),
   realism: values.realism,
+  method: values.heightmap,
   onScene: (done, total) => process.stderr.write(`\rpolicy-invariance: scene ${done}/${total}`),
 };
 measurePolicyInvariance(options).then(

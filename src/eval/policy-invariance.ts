@@ -4,7 +4,12 @@
 import { poseToTransform } from '../geometry';
 import { type CameraModel } from '../image';
 import { openModel } from '../models/session';
-import { computeHeightmap, type Heightmap, type HeightmapGrid } from '../policy/heightmap';
+import {
+  computeHeightmap,
+  type Heightmap,
+  type HeightmapGrid,
+  type HeightmapMethod,
+} from '../policy/heightmap';
 import { decide, policySpecs, usesSuction } from '../policy/policy';
 import { openSuctionSource } from '../policy/suction';
 import {
@@ -124,6 +129,7 @@ export interface PolicyInvarianceOptions {
   /** Sensor realism on the depth the heightmap is built from (the exact depth otherwise). */
   realism?: boolean;
   heightmap?: HeightmapFunction;
+  method?: HeightmapMethod;
   onScene?: (done: number, total: number) => void;
 }
 
@@ -134,7 +140,8 @@ export async function measurePolicyInvariance(o: PolicyInvarianceOptions): Promi
   const session = await openModel(o.model, { intraOpThreads: o.threads ?? 1 });
   const specs = policySpecs(session.manifest);
   const suction = usesSuction(specs) ? await openSuctionSource({ threads: o.threads ?? 1 }) : undefined;
-  const grid = specs.action.grid;
+  // The manifest's method unless asked for another (to compare what a retrained policy would see).
+  const grid = o.method ? { ...specs.action.grid, method: o.method } : specs.action.grid;
   const views = INVARIANCE_VIEWS;
   const agreeing = views.map(() => 0);
   const cellAgreement = views.map(() => [] as number[]);
@@ -181,6 +188,7 @@ export async function measurePolicyInvariance(o: PolicyInvarianceOptions): Promi
   return {
     model: session.manifest.name,
     seeds: [o.seedBase, o.seedBase + o.scenes - 1],
+    heightmap_method: grid.method ?? 'point_max',
     objects: o.objects,
     depth: o.realism ? 'sensor realism' : 'exact',
     reference_view: viewName(REFERENCE_VIEW),

@@ -30,10 +30,22 @@ export type DecodingParams = z.infer<typeof decodingSchema>;
 
 const range = z.tuple([z.number(), z.number()]);
 
+/** How a policy's heightmap is made from depth (src/policy/heightmap.ts); part of what it was trained on. */
+export const HEIGHTMAP_METHODS = ['point_max', 'footprint'] as const;
+
+/** A policy's workspace grid, as the manifest and the simulator server's `observe` carry it. */
+export const heightmapGridSchema = z.object({
+  x: range,
+  y: range,
+  z: range,
+  resolution: z.number().positive(),
+  method: z.enum(HEIGHTMAP_METHODS).optional(),
+});
+
 /** A push-and-grasp policy's action space: the heightmap it reads and the actions it may choose. */
 export const policySchema = z.object({
   rotations: z.number().int().positive(),
-  grid: z.object({ x: range, y: range, z: range, resolution: z.number().positive() }),
+  grid: heightmapGridSchema,
   push_length: z.number().positive(),
   object_height: z.number().positive(),
 });

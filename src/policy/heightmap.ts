@@ -1,4 +1,11 @@
-// VPG's state: an orthographic RGB-D heightmap of the workspace, made camera-independent. A cell is
+// VPG's state: an orthographic RGB-D heightmap of the workspace. Two methods, named in the policy
+// manifest's grid (`method`), since a policy only works on the state it was trained on:
+// - 'point_max' (the shipped policies; the default when a manifest names none): each valid depth pixel
+//   lifted to the world sets its cell to the highest point in it, gaps filled from the highest observed
+//   cell within 2 cells. It depends on the camera: sparse pixels dilate objects, dense ones do not.
+// - 'footprint': camera-independent, described next; for policies trained on it.
+//
+// 'footprint': a cell is
 // as high as the surface at 3 x 3 fixed points inside it. Every valid depth pixel is lifted to 3-D in
 // the world frame and covers its footprint (the surface patch it images, from the spacing to its
 // neighbours); each point takes the highest footprint over it. So a cell's height does not depend on
@@ -9,6 +16,7 @@
 // simulator, training.
 import { type RigidTransform, transformPoint } from '../geometry';
 import { type CameraModel } from '../image';
+import { type HEIGHTMAP_METHODS } from '../models/manifest';
 
 export interface HeightmapGrid {
   /** Workspace bounds in the world frame, metres: [min, max] per axis (z: floor and ceiling). */
@@ -17,7 +25,11 @@ export interface HeightmapGrid {
   z: [number, number];
   /** Cell size, metres (VPG: 0.002 over 0.448 m → 224 × 224). */
   resolution: number;
+  /** How depth becomes cells (see above); absent: 'point_max', what the shipped policies were trained on. */
+  method?: HeightmapMethod;
 }
+
+export type HeightmapMethod = (typeof HEIGHTMAP_METHODS)[number];
 
 /** VPG's workspace: 0.448 m square at 2 mm, centred on the world origin, 0–0.3 m high. */
 export const VPG_GRID: HeightmapGrid = {
@@ -96,6 +108,8 @@ export function computeHeightmap(
   if (suctionMap && suctionMap.length !== depth.length) {
     throw new Error(`suction heatmap has ${suctionMap.length} values for ${depth.length} depth pixels`);
   }
+  if ((grid.method ?? 'point_max') === 'point_max')
+    return pointMaxHeightmap(rgb, depth, camera, worldFromCamera, grid, suctionMap);
   const { x: wx, y: wy, z: wz } = liftPoints(depth, camera, worldFromCamera, grid);
   const heights = new Float32Array(width * height);
   const colors = new Uint8Array(width * height * 3);
@@ -306,6 +320,81 @@ function fillUnobserved(
       heights[k] = heights[lowest];
       colors.copyWithin(3 * k, 3 * lowest, 3 * lowest + 3);
       if (suction) suction[k] = suction[lowest];
+    }
+  }
+}
+
+/** The 'point_max' method: per-cell highest point, gaps filled from the highest cell within 2 cells. */
+function pointMaxHeightmap(
+  rgb: Uint8Array,
+  depth: Float32Array,
+  camera: CameraModel,
+  worldFromCamera: RigidTransform,
+  grid: HeightmapGrid,
+  suctionMap?: Float32Array,
+): Heightmap {
+  const { width, height } = gridSize(grid);
+  const heights = new Float32Array(width * height).fill(-Infinity);
+  const colors = new Uint8Array(width * height * 3);
+  const observed = new Uint8Array(width * height);
+  const suction = suctionMap ? new Float32Array(width * height) : undefined;
+  const { fx, fy, cx, cy } = camera;
+  const [zMin, zMax] = grid.z;
+  for (let v = 0; v < camera.height; v++) {
+    for (let u = 0; u < camera.width; u++) {
+      const i = v * camera.width + u;
+      const d = depth[i];
+      if (!(d > 0)) continue;
+      const p = transformPoint(worldFromCamera, { x: ((u - cx) / fx) * d, y: ((v - cy) / fy) * d, z: d });
+      if (p.z < zMin || p.z > zMax) continue;
+      const col = Math.floor((p.x - grid.x[0]) / grid.resolution);
+      const row = Math.floor((p.y - grid.y[0]) / grid.resolution);
+      if (col < 0 || col >= width || row < 0 || row >= height) continue;
+      const k = row * width + col;
+      observed[k] = 1;
+      const h = p.z - zMin;
+      if (h > heights[k]) {
+        heights[k] = h;
+        colors[3 * k] = rgb[3 * i];
+        colors[3 * k + 1] = rgb[3 * i + 1];
+        colors[3 * k + 2] = rgb[3 * i + 2];
+        if (suction && suctionMap) suction[k] = suctionMap[i];
+      }
+    }
+  }
+  for (let k = 0; k < heights.length; k++) if (!observed[k]) heights[k] = 0;
+  dilateIntoGaps(heights, colors, observed, width, height, POINT_MAX_FILL_RADIUS, suction);
+  return { width, height, heights, colors, observed, ...(suction ? { suction } : {}) };
+}
+
+/** Cells the 'point_max' method fills from an observed neighbour (320x240 at 0.7 m: ~2.3 mm pixels vs 2 mm cells). */
+const POINT_MAX_FILL_RADIUS = 2;
+
+/** Each unobserved cell takes the highest observed cell within `radius` cells. */
+function dilateIntoGaps(
+  heights: Float32Array,
+  colors: Uint8Array,
+  observed: Uint8Array,
+  width: number,
+  height: number,
+  radius: number,
+  suction?: Float32Array,
+): void {
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const k = row * width + col;
+      if (observed[k]) continue;
+      let best = -1;
+      for (let r = Math.max(0, row - radius); r <= Math.min(height - 1, row + radius); r++) {
+        for (let c = Math.max(0, col - radius); c <= Math.min(width - 1, col + radius); c++) {
+          const j = r * width + c;
+          if (observed[j] && (best < 0 || heights[j] > heights[best])) best = j;
+        }
+      }
+      if (best < 0) continue;
+      heights[k] = heights[best];
+      colors.copyWithin(3 * k, 3 * best, 3 * best + 3);
+      if (suction) suction[k] = suction[best];
     }
   }
 }

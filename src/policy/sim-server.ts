@@ -24,9 +24,9 @@ import { executeAction } from '../sim';
 import { actionMessage } from './episode';
 import { type Heightmap, type HeightmapGrid, VPG_GRID } from './heightmap';
 import { observeSim } from './sim-observation';
+import { heightmapGridSchema } from '../models/manifest';
 import { openSuctionSource, type SuctionSource } from './suction';
 
-const range = z.tuple([z.number(), z.number()]);
 const requestSchema = z.discriminatedUnion('cmd', [
   z.object({
     id: z.number().optional(),
@@ -42,7 +42,7 @@ const requestSchema = z.discriminatedUnion('cmd', [
   z.object({
     id: z.number().optional(),
     cmd: z.literal('observe'),
-    grid: z.object({ x: range, y: range, z: range, resolution: z.number().positive() }).optional(),
+    grid: heightmapGridSchema.optional(),
     policy: z
       .object({
         size: z.number().int().min(8).max(1024),

@@ -1,6 +1,9 @@
 import { poseToTransform, quaternionFromAxisAngle, vec3 } from '../../src/geometry';
 import { type CameraModel } from '../../src/image';
-import { computeHeightmap, gridSize, VPG_GRID } from '../../src/policy/heightmap';
+import { computeHeightmap, gridSize, type HeightmapGrid, VPG_GRID } from '../../src/policy/heightmap';
+
+/** The camera-independent method (policies trained on it name it in their manifest's grid). */
+const FOOTPRINT: HeightmapGrid = { ...VPG_GRID, method: 'footprint' };
 import { BinPickingSim, type SceneObject } from '../../src/sim';
 import { quatToMat3 } from '../../src/sim/math';
 import { PrimitiveKind, shapeParts } from '../../src/sim/shapes';
@@ -84,13 +87,13 @@ test('a 5 cm block on the floor: its cells are 5 cm high, the floor 0, its colou
 const cellsAtLeast = (heights: Float32Array, row: number, h: number): number =>
   heights.subarray(row * 224, (row + 1) * 224).filter((x) => x >= h - 1e-6).length;
 
-test('pixels sparser than cells: the block keeps its width (no dilation) and the floor is observed without gaps', () => {
+test('footprint: pixels sparser than cells: the block keeps its width (no dilation) and the floor is observed without gaps', () => {
   // 160 x 120 at fx 150 from 0.65 m: a pixel spans 4.3 mm, two cells. The block's 20 pixels image
   // 20 x 4.33 = 86.7 mm: 44 cells of 2 mm once its edges fall inside cells.
   const depth = new Float32Array(160 * 120).fill(0.7);
   const rgb = new Uint8Array(160 * 120 * 3).fill(50);
   for (let v = 50; v < 70; v++) for (let u = 70; u < 90; u++) depth[v * 160 + u] = 0.65;
-  const hm = computeHeightmap(rgb, depth, camera, worldFromCamera);
+  const hm = computeHeightmap(rgb, depth, camera, worldFromCamera, FOOTPRINT);
   expect(cellsAtLeast(hm.heights, 112, 0.05)).toBeGreaterThanOrEqual(43);
   expect(cellsAtLeast(hm.heights, 112, 0.05)).toBeLessThanOrEqual(45);
   // The floor seen from 0.7 m spans ±0.373 m x ±0.28 m, the whole 0.448 m grid; only the floor the
@@ -100,14 +103,14 @@ test('pixels sparser than cells: the block keeps its width (no dilation) and the
   expect(unobserved).toBeLessThan(4 * 4 * 46);
 });
 
-test('a hole in the depth is unobserved and takes the surface around it; a shadow beside a block is floor', () => {
+test('footprint: a hole in the depth is unobserved and takes the surface around it; a shadow beside a block is floor', () => {
   const depth = new Float32Array(160 * 120).fill(0.7);
   const rgb = new Uint8Array(160 * 120 * 3).fill(50);
   for (let v = 50; v < 70; v++) for (let u = 70; u < 90; u++) depth[v * 160 + u] = 0.65;
   // Dropouts on the block top, and a stripe of missing floor right of the block (an occlusion shadow).
   for (let v = 58; v < 62; v++) for (let u = 78; u < 82; u++) depth[v * 160 + u] = 0;
   for (let v = 50; v < 70; v++) for (let u = 90; u < 95; u++) depth[v * 160 + u] = NaN;
-  const hm = computeHeightmap(rgb, depth, camera, worldFromCamera);
+  const hm = computeHeightmap(rgb, depth, camera, worldFromCamera, FOOTPRINT);
   const centre = 112 * 224 + 112;
   expect(hm.observed[centre]).toBe(0);
   expect(hm.heights[centre]).toBeCloseTo(0.05, 6);
