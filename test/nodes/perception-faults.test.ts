@@ -81,10 +81,14 @@ describe('perception_node input faults', () => {
     await send({ depth: encodeDepth16(new Float32Array(320 * 240), 320, 240, good().depth.header) });
     const info = good().info;
     await send({ info: { ...info, k: Float64Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1]) } });
-    for (let i = 0; i < 5; i++) await send({ info: null }); // camera_info missing
-    await wait(300);
-    for (let i = 0; i < 5; i++) await send({ depthStampOffset: 5 }); // stamps 5 s apart
-    await wait(300);
+    // The stream watchdog judges on its own period (0.2 s) and needs two messages of a stream since its
+    // last look, wherever its tick falls: keep the fault up until it is reported (bounded, ~2 s).
+    const sendUntil = async (code: string, o: Parameters<typeof send>[0]) => {
+      for (let i = 0; i < 40 && !codes.includes(code); i++) await send(o);
+    };
+    await sendUntil('STREAM_MISSING', { info: null }); // camera_info missing
+    // Depth stamped 1000 s after colour: no later colour stamp catches up with it within the loop.
+    await sendUntil('UNSYNCHRONISED', { depthStampOffset: 1000 });
     const before = grasps.length;
     await send({});
     await send({});
