@@ -35,6 +35,9 @@ async function runUntilSignal(bus: Bus, running: RunningNode[]): Promise<void> {
   });
   for (const r of running) await r.stop();
   await bus.shutdown();
+  // Work a stopped node still awaits (a service call's or a status wait's timer) must not keep the
+  // process alive past its launcher's SIGINT grace: exit once the event loop has had 2 s to drain.
+  setTimeout(() => process.exit(), 2000).unref();
 }
 
 export function buildProgram(

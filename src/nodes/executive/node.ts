@@ -82,6 +82,8 @@ export async function startExecutive(
     },
   );
   let stopped = false;
+  /** The status wait in progress; stop() cancels it so nothing holds the process after the node stops. */
+  let pendingTimer: NodeJS.Timeout | undefined;
   const nextStatus = (after: number, timeoutS: number): Promise<SimStatus> =>
     new Promise((resolve, reject) => {
       if (latest && latest.actions_executed > after) {
@@ -89,12 +91,15 @@ export async function startExecutive(
         return;
       }
       const timer = setTimeout(() => {
+        pendingTimer = undefined;
         statusWaiter = undefined;
         reject(new Error(`the executor reported nothing within ${timeoutS} s (is 'status' remapped to it?)`));
       }, timeoutS * 1000);
+      pendingTimer = timer;
       statusWaiter = (s) => {
         if (s.actions_executed <= after) return;
         clearTimeout(timer);
+        pendingTimer = undefined;
         statusWaiter = undefined;
         resolve(s);
       };
@@ -194,6 +199,8 @@ export async function startExecutive(
     episode,
     stop: async () => {
       stopped = true;
+      clearTimeout(pendingTimer);
+      statusWaiter = undefined;
       diagnostics.stop();
       statusSub.destroy();
       node.destroy();
