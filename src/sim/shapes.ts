@@ -64,13 +64,13 @@ export const SHAPE_KINDS: readonly ShapeKind[] = ['box', 'cylinder', 'sphere', '
 
 /**
  * Semantic classes. Ids 0–6 are those of the shipped datasets and segmenters (which keep reading
- * their own manifest's list); the rest are appended. `bin` is the container class (bin or tote
- * walls and floor); `support` the table or floor objects lie on when there is no bin (in a bin
+ * their own manifest's list); the rest are appended. `container` is the bin or tote (walls and
+ * floor); `support` the table or floor objects lie on when there is no bin (in a bin
  * scene the table stays background, as before); `distractor` anything in view not to be picked.
  */
 export const SEMANTIC_CLASSES = [
   { id: 0, name: 'background' },
-  { id: 1, name: 'bin' },
+  { id: 1, name: 'container' },
   { id: 2, name: 'box' },
   { id: 3, name: 'cylinder' },
   { id: 4, name: 'sphere' },

@@ -96,7 +96,7 @@ describe('ground truth from geometry', () => {
     const at = (x: number, y: number, z: number) => frame.semantic[pixelOf(camera320, { x, y, z })];
     expect(at(-0.1, 0, 0.05)).toBe(classIdOf('box'));
     expect(at(0.1, 0, 0.06)).toBe(classIdOf('sphere'));
-    expect(at(0, 0, 0)).toBe(SEMANTIC_CLASSES.find((c) => c.name === 'bin')!.id);
+    expect(at(0, 0, 0)).toBe(SEMANTIC_CLASSES.find((c) => c.name === 'container')!.id);
     expect(frame.semantic[0]).toBe(0); // image corner: the table
     expect(new Set(frame.semantic)).toEqual(new Set([0, 1, 2, 4, 6]));
     expect(frame.instance[pixelOf(camera320, { x: 0.1, y: 0, z: 0.06 })]).toBe(2);
