@@ -43,7 +43,8 @@ def generate_launch_description():
                         namespace=ns, parameters=[config('segmentation.yaml')], output='screen')
     policy = Node(package='grasp_perception', executable='policy_node', name='policy_node', namespace=ns,
                   parameters=[config('policy.yaml'), {'model_file_path': LaunchConfiguration('policy_model')}],
-                  remappings=[('~/suction_heatmap', ns + '/perception_node/suction_heatmap')], output='screen')
+                  remappings=[('~/suction_heatmap', ns + '/perception_node/suction_heatmap'),
+                              ('~/executor_status', ns + '/sim_node/status')], output='screen')
     executive = Node(package='grasp_perception', executable='pick_executive_node', name='pick_executive_node',
                      namespace=ns,
                      parameters=[config('pick_executive.yaml'), {'max_actions': LaunchConfiguration('max_actions')}],

@@ -29,7 +29,23 @@ from policy_models import build_policy
 from sim_client import SimClient
 
 GAMMA = 0.5
-TRAIN_SEED_BASE = 100_000  # evaluation uses seeds from 1: training scenes never repeat them
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The seed protocol's one definition (src/policy/seeds.ts reads the same file): training episodes draw
+# from the training range only, so no evaluation or design scene is ever trained on.
+with open(os.path.join(ROOT, "src", "policy", "seed-ranges.json")) as _f:
+    SEED_RANGES = json.load(_f)
+TRAIN_SEED_BASE = SEED_RANGES["training"]["first"]
+EPISODES_PER_SEED = 10_000
+
+
+def training_seed(seed, episode):
+    """The scene seed of a training episode; refuses (one line, exit) any outside the training range."""
+    r = SEED_RANGES["training"]
+    s = TRAIN_SEED_BASE + seed * EPISODES_PER_SEED + episode
+    if seed < 0 or episode >= EPISODES_PER_SEED or not r["first"] <= s <= r["last"]:
+        raise SystemExit(f"policy_train.py: scene seed {s} (--seed {seed}, episode {episode}) is outside the "
+                         f"training range {r['first']}..{r['last']} (src/policy/seed-ranges.json)")
+    return s
 
 
 def parse_args(argv=None):
@@ -164,6 +180,7 @@ def draw_curve(log, path, window=100):
 
 def main(argv=None):
     a = parse_args(argv)
+    training_seed(a.seed, 0)  # a --seed outside the training range fails before anything is written
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
     channels = a.channels.split(",")
@@ -204,7 +221,7 @@ def main(argv=None):
     t0 = time.time() - elapsed
     with SimClient() as sim:
         def new_episode():
-            sim.reset(seed=TRAIN_SEED_BASE + a.seed * 10_000 + episode, objects=a.objects, width=width, height=height)
+            sim.reset(seed=training_seed(a.seed, episode), objects=a.objects, width=width, height=height)
             return sim.observe(policy=spec), 0, 0
 
         obs, actions, failures = new_episode()

@@ -245,6 +245,23 @@ class PolicyTraining(unittest.TestCase):
             self.assertEqual(torch.load(os.path.join(out, "checkpoint.pt"))["step"], 5)
             self.assertTrue(os.path.exists(os.path.join(out, "curve.png")))
 
+    def test_trainer_refuses_seeds_outside_the_training_range(self):
+        import json
+        from policy_train import main, training_seed
+        with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "policy",
+                               "seed-ranges.json")) as f:
+            ranges = json.load(f)
+        self.assertEqual(training_seed(0, 0), ranges["training"]["first"])
+        with tempfile.TemporaryDirectory() as out:
+            # --seed 90 would start at 1 000 000, past the range's end; a negative one lands in evaluation.
+            for seed in ("90", "-9"):
+                with self.assertRaises(SystemExit) as refused:
+                    main(["--out", os.path.join(out, seed), "--steps", "1", "--seed", seed])
+                self.assertRegex(str(refused.exception),
+                                 r"^policy_train.py: scene seed -?\d+ \(--seed -?\d+, episode 0\) is outside the "
+                                 r"training range 100000..999999 \(src/policy/seed-ranges.json\)$")
+                self.assertFalse(os.path.exists(os.path.join(out, seed)))
+
     def test_export_writes_a_policy_manifest_and_qat_exports_plain_convolutions(self):
         import json
         import onnx

@@ -76,7 +76,13 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, unknown>> 
     const policy = await start('policy_node', {
       namespace: NS,
       parameterOverrides: o.model ? { model_file_path: path.resolve(o.model) } : {},
-      arguments: ['--ros-args', '-r', `~/suction_heatmap:=${NS}/perception_node/suction_heatmap`],
+      arguments: [
+        '--ros-args',
+        '-r',
+        `~/suction_heatmap:=${NS}/perception_node/suction_heatmap`,
+        '-r',
+        `~/executor_status:=${NS}/sim_node/status`,
+      ],
     });
 
     // The report's eyes: the images of each decision, and per-node latency from /diagnostics.
@@ -178,6 +184,7 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, unknown>> 
       objects: m.objects,
       objects_removed: m.objects_removed,
       objects_grasped: m.objects_grasped,
+      objects_lost: m.objects_lost,
       end: m.end,
       ...(result.error ? { error: result.error } : {}),
       seed: o.seed,
@@ -199,6 +206,7 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, unknown>> 
       action_efficiency: report.action_efficiency,
       actions: report.actions,
       objects_removed: report.objects_removed,
+      objects_lost: report.objects_lost,
       end: report.end,
       ...(result.error ? { error: result.error } : {}),
       report: files.html,

@@ -3,7 +3,14 @@ import { type Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { calibrate } from '../models/calibrate';
 import { evaluatePerception } from '../eval/perception';
-import { evaluatePolicy, type PolicyCase } from '../eval/policy';
+import {
+  evaluatePolicy,
+  POLICY_CASES,
+  type PolicyCase,
+  PROTOCOL_RUNS,
+  recordPolicyMetrics,
+} from '../eval/policy';
+import { DEFAULT_FAILED_GRASP_MEMORY } from '../policy/grasp-memory';
 import { updateReadme } from '../eval/readme';
 import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
@@ -20,6 +27,14 @@ import { loadCell } from '../sim';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
+
+/** Option parser: a number in [lo, hi], else one readable error naming the option. */
+const number = (name: string, lo: number, hi: number) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi)
+    throw new Error(`${name} must be a number from ${lo} to ${hi}, got '${v}'`);
+  return n;
+};
 
 /** A progress bar on stderr that stays quiet when --json output is being captured from a non-TTY. */
 function progress(label: string): { update: (done: number, total: number) => void; stop: () => void } {
@@ -100,15 +115,36 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
 
   evalCmd
     .command('policy')
-    .description('closed-loop episodes of a push-and-grasp policy in the simulator (VPG test protocol)')
+    .description(
+      'closed-loop episodes of a push-and-grasp policy in the simulator (VPG test protocol, docs/policy.md)',
+    )
     .requiredOption('--model <manifest>', 'policy manifest, e.g. models/policy_reduced_ptq.json')
     .addOption(
-      new Option('--case <case>', 'random clutter, the adversarial arrangements, or both')
-        .choices(['random', 'adversarial', 'all'])
+      new Option(
+        '--case <case>',
+        'random clutter (--objects), 30-object clutter, generated or hand-made adversarial arrangements, or all four',
+      )
+        .choices([...POLICY_CASES, 'all'])
         .default('all'),
     )
-    .option('--runs <n>', 'episodes per case', integer('--runs', 1, 10_000), 10)
-    .option('--objects <n>', 'objects in random clutter', integer('--objects', 1, 40), 10)
+    .option(
+      '--runs <n>',
+      `episodes per case (default the protocol's: ${Object.entries(PROTOCOL_RUNS)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ')})`,
+      integer('--runs', 1, 10_000),
+    )
+    .addOption(
+      new Option('--seed-range <range>', 'seed range of the episodes (design: design experiments only)')
+        .choices(['evaluation', 'design'])
+        .default('evaluation'),
+    )
+    .option(
+      '--seed-base <n>',
+      "episode k of each case uses seed B + k (default: the range's first seed; src/policy/seed-ranges.json)",
+      integer('--seed-base', 0, 2 ** 31 - 1),
+    )
+    .option('--objects <n>', "objects in the 'random' case", integer('--objects', 1, 40), 10)
     .option(
       '--cell <file>',
       "random episodes are this cell's scenes (cells/*.yaml); --objects does not apply",
@@ -118,25 +154,52 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       'action limit per episode (default 5 per object)',
       integer('--max-actions', 1, 10_000),
     )
+    .option(
+      '--failed-grasp-radius <m>',
+      `failed-grasp memory: grasps this close to a recent failure are not admissible; 0 = off (default ${DEFAULT_FAILED_GRASP_MEMORY.radius})`,
+      number('--failed-grasp-radius', 0, 0.5),
+    )
+    .option(
+      '--failed-grasp-actions <n>',
+      `failed-grasp memory: a failure is remembered for this many actions (default ${DEFAULT_FAILED_GRASP_MEMORY.actions})`,
+      integer('--failed-grasp-actions', 0, 1000),
+    )
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 1)
+    .option(
+      '--record',
+      "write the result into the manifest's metrics (what results --policy tabulates)",
+      false,
+    )
     .option('--json', 'print one JSON object', false)
     .action(
       async (o: {
         model: string;
         case: PolicyCase;
-        runs: number;
+        runs?: number;
+        seedRange: 'evaluation' | 'design';
+        seedBase?: number;
         objects: number;
         cell?: string;
         maxActions?: number;
+        failedGraspRadius?: number;
+        failedGraspActions?: number;
         threads: number;
+        record: boolean;
         json: boolean;
       }) => {
         // A bad cell is one line before any model is loaded.
         const cell = o.cell ? loadCell(o.cell) : undefined;
+        if (o.record && o.seedRange !== 'evaluation')
+          throw new Error('eval policy: --record takes evaluation-range runs only (reported figures)');
+        const memory = {
+          radius: o.failedGraspRadius ?? DEFAULT_FAILED_GRASP_MEMORY.radius,
+          actions: o.failedGraspActions ?? DEFAULT_FAILED_GRASP_MEMORY.actions,
+        };
         const bar = progress('eval policy');
         try {
-          const metrics = await evaluatePolicy({ ...o, cell, onEpisode: bar.update });
+          const metrics = await evaluatePolicy({ ...o, cell, memory, onEpisode: bar.update });
           bar.stop();
+          if (o.record) recordPolicyMetrics(o.model, metrics);
           io.out(o.json ? `${JSON.stringify(metrics)}\n` : `${metricsText(metrics)}\n`);
         } finally {
           bar.stop();

@@ -1,7 +1,10 @@
-// A picking episode and its metrics under VPG's test protocol (exploration off): the bin is cleared
-// when every object is gone; an episode ends early after more than 10 consecutive failures (a grasp that
-// lifts nothing, or a push that does not change the scene) or at an action limit. The evaluator, the
-// demo and its report compute metrics from the same event list with `episodeMetrics`.
+// A picking episode and its metrics under VPG's test protocol (exploration off): an episode completes
+// when every object was grasped, ending early after more than 10 consecutive failures (a grasp that
+// lifts nothing, or a push that does not change the scene) or at an action limit. An object that leaves
+// the workspace other than by a grasp (pushed out of the bin, or falling out when another is lifted) is
+// lost: on a real cell it is on the floor, so a bin emptied that way is not completed. The evaluator,
+// the demo and its report compute metrics from the same event list with `episodeMetrics`.
+import { wilsonInterval } from '../stats';
 import { quaternionFromYaw, quaternionFromZAxis } from '../geometry';
 import { type Header, type PushGraspAction, PushGraspActionConstants } from '../msg';
 import { type PolicyAction } from './actions';
@@ -24,11 +27,15 @@ export interface EpisodeEvent {
 export type EpisodeEnd = 'cleared' | 'failures' | 'action-limit' | 'nothing-admissible';
 
 export interface EpisodeMetrics {
+  /** Every object grasped (the bin cleared, none lost) without more than 10 consecutive failures. */
   completed: boolean;
   end: EpisodeEnd;
   objects: number;
+  /** Objects no longer in the workspace: grasped + lost. */
   objects_removed: number;
   objects_grasped: number;
+  /** Objects that left the workspace other than by a successful grasp. */
+  objects_lost: number;
   actions: number;
   grasps: number;
   pushes: number;
@@ -62,11 +69,12 @@ export function episodeMetrics(
   const grasped = grasps.filter((e) => e.success).length;
   const remaining = events.at(-1)?.objectsRemaining ?? objects;
   return {
-    completed: end === 'cleared',
+    completed: end === 'cleared' && grasped === objects,
     end,
     objects,
     objects_removed: objects - remaining,
     objects_grasped: grasped,
+    objects_lost: objects - remaining - grasped,
     actions: events.length,
     grasps: grasps.length,
     pushes: events.length - grasps.length,
@@ -78,25 +86,44 @@ export function episodeMetrics(
 const mean = (xs: readonly number[]): number | null =>
   xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 
-/** Over runs: completion rate, and grasp success / efficiency pooled over all attempts (VPG's means). */
-export function aggregateMetrics(runs: readonly EpisodeMetrics[]): {
+export interface AggregateMetrics {
   runs: number;
   completion: number | null;
+  /** Wilson 95 % interval of the completion rate over runs. */
+  completion_ci95: [number, number] | null;
   grasp_success: number | null;
+  /** Wilson 95 % interval over the pooled grasp attempts (treats attempts as independent). */
+  grasp_success_ci95: [number, number] | null;
   action_efficiency: number | null;
   actions_mean: number | null;
   objects_removed_mean: number | null;
-} {
+  objects: number;
+  /** Objects lost over all runs, and as a share of all objects. */
+  objects_lost: number;
+  objects_lost_rate: number | null;
+}
+
+/** Over runs: completion rate, and grasp success / efficiency pooled over all attempts (VPG's means). */
+export function aggregateMetrics(runs: readonly EpisodeMetrics[]): AggregateMetrics {
   const sum = (f: (m: EpisodeMetrics) => number) => runs.reduce((a, m) => a + f(m), 0);
   const grasps = sum((m) => m.grasps);
   const actions = sum((m) => m.actions);
+  const grasped = sum((m) => m.objects_grasped);
+  const completed = sum((m) => (m.completed ? 1 : 0));
+  const objects = sum((m) => m.objects);
+  const lost = sum((m) => m.objects_lost);
   return {
     runs: runs.length,
     completion: mean(runs.map((m) => (m.completed ? 1 : 0))),
-    grasp_success: grasps > 0 ? sum((m) => m.objects_grasped) / grasps : null,
-    action_efficiency: actions > 0 ? sum((m) => m.objects_grasped) / actions : null,
+    completion_ci95: runs.length > 0 ? wilsonInterval(completed, runs.length) : null,
+    grasp_success: grasps > 0 ? grasped / grasps : null,
+    grasp_success_ci95: grasps > 0 ? wilsonInterval(grasped, grasps) : null,
+    action_efficiency: actions > 0 ? grasped / actions : null,
     actions_mean: mean(runs.map((m) => m.actions)),
     objects_removed_mean: mean(runs.map((m) => m.objects_removed)),
+    objects,
+    objects_lost: lost,
+    objects_lost_rate: objects > 0 ? lost / objects : null,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type PolicyInputSpec,
   rotatedInputs,
 } from './actions';
+import { type FailedGrasp, type FailedGraspMemoryParams, suppressFailedGrasps } from './grasp-memory';
 import { type Heightmap } from './heightmap';
 
 export interface PolicySpecs {
@@ -73,15 +74,22 @@ export function splitQ(
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** One decision: the greedy action on a heightmap, `run` being the policy model's inference. */
+/**
+ * One decision: the greedy action on a heightmap, `run` being the policy model's inference; with a
+ * failed-grasp memory, grasps near its recent failures are not admissible (src/policy/grasp-memory.ts).
+ */
 export async function decide(
   run: ModelSession['run'],
   specs: PolicySpecs,
   hm: Heightmap,
+  memory?: { failures: readonly FailedGrasp[]; params: FailedGraspMemoryParams },
 ): Promise<PolicyDecision> {
   let t = process.hrtime.bigint();
   const input = rotatedInputs(hm, specs.input);
-  const masks = actionMasks(hm, specs.input, specs.action);
+  const admissible = actionMasks(hm, specs.input, specs.action);
+  const masks = memory
+    ? suppressFailedGrasps(admissible, memory.failures, hm, specs.input, specs.action.grid, memory.params)
+    : admissible;
   const preprocessMs = ms(t);
   t = process.hrtime.bigint();
   const out = await run(input);

@@ -36,6 +36,8 @@ export interface DemoReport {
   objects: number;
   objects_removed: number;
   objects_grasped: number;
+  /** Objects that left the workspace other than by a grasp. */
+  objects_lost: number;
   end: EpisodeMetrics['end'];
   error?: string;
   seed: number;
@@ -52,11 +54,19 @@ const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}
 export function reportHtml(r: DemoReport): string {
   const rows = (
     [
-      ['completion', r.completion ? 'yes (bin cleared)' : `no (${r.end})`],
+      [
+        'completion',
+        r.completion
+          ? 'yes (every object grasped)'
+          : `no (${r.end}${r.objects_lost > 0 ? `, ${r.objects_lost} lost` : ''})`,
+      ],
       ['grasp success', pct(r.grasp_success)],
       ['action efficiency', pct(r.action_efficiency)],
       ['actions', String(r.actions)],
-      ['objects removed', `${r.objects_removed} of ${r.objects} (${r.objects_grasped} grasped)`],
+      [
+        'objects removed',
+        `${r.objects_removed} of ${r.objects} (${r.objects_grasped} grasped, ${r.objects_lost} lost)`,
+      ],
       ['policy model', r.policy_model],
       ['seed', String(r.seed)],
       ['wall time', `${r.wall_s.toFixed(1)} s`],

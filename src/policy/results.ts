@@ -74,9 +74,23 @@ export async function benchPolicies(
 const BEGIN = '<!-- policy results: begin (grasp-perception results --policy) -->';
 const END = '<!-- policy results: end -->';
 
-/** A metric in %; 'n/a' when evaluated but undefined (no grasps), 'not trained' without an evaluation. */
-const f = (v: unknown, evaluated: boolean) =>
-  typeof v === 'number' ? (v * 100).toFixed(1) : evaluated ? 'n/a' : 'not trained';
+const pct = (v: unknown) => (typeof v === 'number' ? (v * 100).toFixed(1) : 'n/a');
+const withCi = (v: unknown, ci: unknown) =>
+  Array.isArray(ci) && ci.length === 2 ? `${pct(v)} (${pct(ci[0])}–${pct(ci[1])})` : pct(v);
+
+const CASE_NAMES: Record<string, string> = {
+  random: 'random clutter',
+  'random-30': 'random clutter, 30 objects',
+  'adversarial-generated': 'adversarial, generated',
+  adversarial: 'adversarial, hand-made (seen in design)',
+};
+
+type Metrics = Record<string, unknown> & {
+  cases?: Record<string, Record<string, unknown>>;
+  seeds?: { range: string; first: number; last: number };
+  failed_grasp_memory?: { radius: number; actions: number };
+  objects?: number | null;
+};
 
 /** The policy section's markdown from manifests and measured latencies (reference: the first). */
 export function policyTable(
@@ -86,30 +100,58 @@ export function policyTable(
 ): string {
   const ref = manifests[0];
   const refLat = latency[0];
-  const rows = manifests.map((m, k) => {
-    const t = m.metrics as Record<string, unknown>;
-    const cases = (t.cases ?? {}) as Record<string, Record<string, unknown>>;
-    const rnd = cases.random ?? {};
-    const adv = cases.adversarial ?? {};
-    const l = latency[k];
-    const r = (v: unknown) => f(v, 'random' in cases);
-    const a = (v: unknown) => f(v, 'adversarial' in cases);
-    return `| ${m.name} | ${m.precision} | ${r(rnd.completion)} | ${r(rnd.grasp_success)} | ${r(rnd.action_efficiency)} | ${a(adv.completion)} | ${a(adv.grasp_success)} | ${m.complexity.gflops.toFixed(3)} | ${(m.complexity.params / 1e6).toFixed(3)} M | ${(m.file_bytes / 1e6).toFixed(2)} | ${l.inference_ms_p50} | ${l.decide_ms_p50} | ${(ref.complexity.macs / m.complexity.macs).toFixed(0)}x | ${(refLat.decide_ms_p50 / l.decide_ms_p50).toFixed(0)}x |`;
+  const task = manifests.flatMap((m) => {
+    const t = (m.metrics ?? {}) as Metrics;
+    const cases = Object.entries(t.cases ?? {});
+    if (cases.length === 0) return [`| ${m.name} | ${m.precision} | not trained | | | | | |`];
+    return cases.map(([c, r]) => {
+      const name =
+        c === 'random' && typeof t.objects === 'number'
+          ? `random clutter, ${t.objects} objects`
+          : (CASE_NAMES[c] ?? c);
+      const lost =
+        typeof r.objects_lost === 'number' ? `${r.objects_lost} of ${String(r.objects_total)}` : 'n/a';
+      return `| ${m.name} | ${m.precision} | ${name} | ${String(r.runs)} | ${withCi(r.completion, r.completion_ci95)} | ${withCi(r.grasp_success, r.grasp_success_ci95)} | ${pct(r.action_efficiency)} | ${lost} |`;
+    });
   });
-  const runs = (m: ModelManifest) => (m.metrics as Record<string, unknown>).runs;
+  const cost = manifests.map((m, k) => {
+    const l = latency[k];
+    return `| ${m.name} | ${m.precision} | ${m.complexity.gflops.toFixed(3)} | ${(m.complexity.params / 1e6).toFixed(3)} M | ${(m.file_bytes / 1e6).toFixed(2)} | ${l.inference_ms_p50} | ${l.decide_ms_p50} | ${(ref.complexity.macs / m.complexity.macs).toFixed(0)}x | ${(refLat.decide_ms_p50 / l.decide_ms_p50).toFixed(0)}x |`;
+  });
+  const evaluated = manifests.map((m) => (m.metrics ?? {}) as Metrics).filter((t) => t.seeds);
+  const seeds = [
+    ...new Set(evaluated.map((t) => `${t.seeds!.range} seeds ${t.seeds!.first}..${t.seeds!.last}`)),
+  ];
+  const memory = [
+    ...new Set(
+      evaluated.map((t) =>
+        t.failed_grasp_memory && t.failed_grasp_memory.radius > 0
+          ? `on (radius ${t.failed_grasp_memory.radius} m, ${t.failed_grasp_memory.actions} actions)`
+          : 'off',
+      ),
+    ),
+  ];
   return [
     BEGIN,
     '## Push-and-grasp policies (Ferraro-style: full vs reduced vs PTQ vs QAT)',
     '',
-    `Task metrics: \`grasp-perception eval policy --case all\` (VPG protocol, exploration off; random = 10-object clutter,`,
-    `seeds 1..N; adversarial = the 11 hand-built arrangements of scenarios/, cycled), ${String(runs(manifests[manifests.length - 1]) ?? '?')} episodes per model over both cases,`,
-    'in %. Latency: one decision (rotated inputs, masks, inference, greedy action) and its inference alone, median of',
+    'Task metrics: `grasp-perception eval policy --case all` with `--record` (VPG protocol, exploration off; docs/policy.md),',
+    `on ${seeds.join('; ') || 'no recorded seeds'} (episode k of each case uses seed first + k; evaluation seeds never chose a design),`,
+    `failed-grasp memory ${memory.join(' / ') || 'n/a'}. Completion = every object grasped, none lost, without more than 10`,
+    'consecutive failures; grasp success = successful grasps / attempts; action efficiency = objects grasped / actions; objects',
+    'lost = left the workspace other than by a grasp (of all objects). In %, with Wilson 95 % intervals (grasp attempts pooled).',
+    '',
+    '| model | precision | case | episodes | completion | grasp success | action efficiency | objects lost |',
+    '|---|---|---|---|---|---|---|---|',
+    ...task,
+    '',
+    'Latency: one decision (rotated inputs, masks, inference, greedy action) and its inference alone, median of',
     `${String(refLat?.runs ?? 0)} interleaved runs on one scene, onnxruntime-node CPU EP, ${String(threads)} intra-op thread(s), ${os.cpus()[0]?.model ?? 'CPU'}, ${String(os.cpus().length)} cores.`,
     'GFLOPs: per decision, all rotations (1 multiply-accumulate = 1 FLOP). Ratios are to the first row.',
     '',
-    '| model | precision | random completion | random grasp success | random action efficiency | adversarial completion | adversarial grasp success | GFLOPs | params | file MB | inference p50 ms | decision p50 ms | compute ratio | latency ratio |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows,
+    '| model | precision | GFLOPs | params | file MB | inference p50 ms | decision p50 ms | compute ratio | latency ratio |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...cost,
     '',
     END,
   ].join('\n');

@@ -1,1 +1,2 @@
 export { percentile } from './percentile';
+export { wilsonInterval } from './wilson';

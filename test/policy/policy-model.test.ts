@@ -58,32 +58,53 @@ test('splitQ checks the output sizes', () => {
   );
 });
 
-test('episode plans: random seeds 1..N, adversarial arrangements cycled, never the random-* files', () => {
-  const plans = planEpisodes('all', 12);
-  expect(plans.filter((p) => p.case === 'random').map((p) => p.seed)).toEqual(
-    Array.from({ length: 12 }, (_, i) => i + 1),
+test('episode plans: seed B + k in every case, hand-made arrangements cycled (never the random-* files)', () => {
+  const plans = planEpisodes('all', 12, 20_000);
+  expect(new Set(plans.map((p) => p.case))).toEqual(
+    new Set(['random', 'random-30', 'adversarial-generated', 'adversarial']),
   );
+  for (const c of ['random', 'random-30', 'adversarial-generated', 'adversarial'])
+    expect(plans.filter((p) => p.case === c).map((p) => p.seed)).toEqual(
+      Array.from({ length: 12 }, (_, i) => 20_000 + i),
+    );
   const adv = plans.filter((p) => p.case === 'adversarial');
-  expect(adv).toHaveLength(12);
   expect(new Set(adv.map((p) => p.scenario)).size).toBe(11);
   expect(adv.every((p) => !path.basename(p.scenario ?? '').startsWith('random-'))).toBe(true);
+  // Without --runs, the protocol's episode counts.
+  const protocol = planEpisodes('all', undefined, 20_000);
+  expect(
+    ['random', 'random-30', 'adversarial-generated', 'adversarial'].map(
+      (c) => protocol.filter((p) => p.case === c).length,
+    ),
+  ).toEqual([50, 30, 30, 30]);
 });
 
 /** Per-case summaries of `eval policy`, with the overall numbers they combine into. */
 type CaseSummary = { runs: number; completion: number; actions_mean: number; objects_removed_mean: number };
 
 test('eval policy: closed-loop episodes give the documented JSON, its totals the runs of its cases', async () => {
-  const r = await evaluatePolicy({ model: SHIPPED[1], case: 'all', runs: 1, objects: 3, maxActions: 3 });
+  const r = await evaluatePolicy({
+    model: SHIPPED[1],
+    case: 'all',
+    runs: 1,
+    objects: 3,
+    maxActions: 3,
+    seedRange: 'design',
+  });
   expect(r).toMatchObject({
     model: 'policy_reduced_ptq',
     precision: 'int8',
     case: 'all',
     objects: 3,
-    runs: 2,
+    runs: 4,
+    seeds: { range: 'design', first: 1, last: 1 },
   });
-  for (const k of ['completion', 'grasp_success', 'action_efficiency', 'actions_mean', 'latency_ms_p50']) {
+  for (const k of ['completion', 'action_efficiency', 'actions_mean', 'objects_lost', 'latency_ms_p50']) {
     expect([k, Number.isFinite(r[k])]).toEqual([k, true]);
   }
+  const ci = r.completion_ci95 as number[];
+  expect(ci[0]).toBeLessThanOrEqual(r.completion as number);
+  expect(ci[1]).toBeGreaterThanOrEqual(r.completion as number);
   const { manifest: m } = loadManifest(SHIPPED[1]);
   expect([r.gflops, r.params, r.file_bytes]).toEqual([
     m.complexity.gflops,
@@ -91,21 +112,29 @@ test('eval policy: closed-loop episodes give the documented JSON, its totals the
     m.file_bytes,
   ]);
   const cases = r.cases as Record<string, CaseSummary>;
-  expect(Object.keys(cases)).toEqual(['random', 'adversarial']);
-  const mean = (k: keyof CaseSummary) => (cases.random[k] + cases.adversarial[k]) / 2;
+  const names = ['random', 'random-30', 'adversarial-generated', 'adversarial'];
+  expect(Object.keys(cases)).toEqual(names);
+  const mean = (k: keyof CaseSummary) => names.reduce((a, c) => a + cases[c][k], 0) / names.length;
   expect(r.completion).toBeCloseTo(mean('completion'), 4);
   expect(r.actions_mean).toBeCloseTo(mean('actions_mean'), 2);
   expect(r.objects_removed_mean).toBeCloseTo(mean('objects_removed_mean'), 2);
   // Three actions cannot clear more than three objects; a bin is cleared only by removing all of them.
   expect(r.actions_mean).toBeLessThanOrEqual(3);
   expect(cases.random.objects_removed_mean).toBeLessThanOrEqual(3);
-  expect(cases.random.completion).toBe(cases.random.objects_removed_mean === 3 ? 1 : 0);
+  // Completion needs all three grasped, so all three removed.
+  if (cases.random.completion === 1) expect(cases.random.objects_removed_mean).toBe(3);
 });
 
 test('eval policy: the shipped policy clears 3-object bins, its actions far more efficient than random ones', async () => {
   const objects = 3;
-  const r = await evaluatePolicy({ model: SHIPPED[2], case: 'random', runs: 2, objects });
-  // The trivial baseline: the same scenes (seeds 1..2) with uniformly random Q maps, i.e. a random action
+  const r = await evaluatePolicy({
+    model: SHIPPED[2],
+    case: 'random',
+    runs: 2,
+    objects,
+    seedRange: 'design',
+  });
+  // The trivial baseline: the same scenes (design seeds 1..2) with uniformly random Q maps, i.e. a random action
   // among the admissible ones, for 8 actions each. Its grasps mostly succeed (the grasp mask already keeps
   // them on object tops), but it mostly pushes: the policy's skill is choosing what to do, which action
   // efficiency (objects grasped / actions) measures.

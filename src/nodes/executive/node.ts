@@ -132,6 +132,7 @@ export async function startExecutive(
         values: {
           objects,
           'objects removed': m.objects_removed,
+          'objects lost': m.objects_lost,
           actions: m.actions,
           grasps: m.grasps,
           pushes: m.pushes,

@@ -1,13 +1,21 @@
-import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT } from '../../bus';
+import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT, QOS_TRANSIENT_LOCAL } from '../../bus';
 import { imageToRgb } from '../../image';
 import {
   type DecideActionResponse,
   type Header,
   type Image,
   type PushGraspAction,
+  PushGraspActionConstants,
+  type SimStatus,
   timeToNanos,
 } from '../../msg';
 import { actionMessage } from '../../policy/episode';
+import {
+  DEFAULT_FAILED_GRASP_MEMORY,
+  type FailedGrasp,
+  memoryOn,
+  rememberAction,
+} from '../../policy/grasp-memory';
 import { computeHeightmap } from '../../policy/heightmap';
 import { decide, type PolicyDecision, policySpecs, usesSuction } from '../../policy/policy';
 import { renderQMaps } from '../../policy/visualize';
@@ -50,6 +58,16 @@ export const POLICY_PARAMETERS = {
     range: { from: 0.01, to: 600 },
   }),
   publish_q_maps: param.bool(true, 'Publish ~/q_maps (rgb8: grasp Q | best push Q, action marked)'),
+  failed_grasp_radius: param.double(
+    DEFAULT_FAILED_GRASP_MEMORY.radius,
+    "Failed-grasp memory: grasps this close (m) to a recent failed grasp are not admissible; 0 = off. Needs ~/executor_status (the executor's SimStatus)",
+    { range: { from: 0, to: 0.5 } },
+  ),
+  failed_grasp_actions: param.integer(
+    DEFAULT_FAILED_GRASP_MEMORY.actions,
+    'Failed-grasp memory: a failure is remembered for this many executed actions',
+    { range: { from: 0, to: 1000 } },
+  ),
   diagnostics_period: param.double(1.0, 'Seconds between /diagnostics messages', {
     range: { from: 0.1, to: 10 },
   }),
@@ -118,6 +136,11 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   let decisions = 0;
   let faults = 0;
   let last: { decision: PolicyDecision; totalMs: number } | undefined;
+  // Failed-grasp memory: the executor's status says how the action this node answered last turned out.
+  const memoryParams = { radius: p.failed_grasp_radius, actions: p.failed_grasp_actions };
+  let failures: FailedGrasp[] = [];
+  let answered: PushGraspAction | undefined;
+  let executed = -1;
 
   const status = () => ({
     model: session.manifest.name,
@@ -125,6 +148,9 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
     'execution provider': session.provider,
     mode: p.mode,
     rotations: specs.input.rotations,
+    'failed-grasp memory': memoryOn(memoryParams)
+      ? `${failures.length} remembered (radius ${memoryParams.radius} m, ${memoryParams.actions} actions)`
+      : 'off',
     'input size': specs.input.size,
     channels: specs.input.channels.join(','),
     decisions,
@@ -208,7 +234,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       specs.action.grid,
       suction,
     );
-    const decision = await decide(session.run, specs, hm);
+    const decision = await decide(session.run, specs, hm, { failures, params: memoryParams });
     decisions++;
     last = { decision, totalMs: Date.now() - t0 };
     const header: Header = { stamp: frame.header.stamp, frame_id: p.world_frame };
@@ -235,6 +261,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       return;
     }
     const msg = actionMessage(decision.action, header, specs.action.pushLength);
+    answered = msg;
     pubs.action.publish(msg);
     diagnostics.report('policy', {
       level: 'ok',
@@ -291,6 +318,32 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
         const frame = frames.get(stamp);
         if (frame) offer(frame);
       })
+    : undefined;
+
+  const statusSub = memoryOn(memoryParams)
+    ? node.createSubscription(
+        'grasp_perception/msg/SimStatus',
+        '~/executor_status',
+        QOS_TRANSIENT_LOCAL,
+        (st: SimStatus) => {
+          // Each executed action once; the outcome belongs to the action answered last (one executive).
+          if (st.actions_executed <= executed) return;
+          const first = executed < 0;
+          executed = st.actions_executed;
+          if (first || !answered || st.last_action_type !== answered.type) return;
+          const grasp = answered.type === PushGraspActionConstants.GRASP;
+          failures = rememberAction(
+            failures,
+            {
+              primitive: grasp ? 'grasp' : 'push',
+              success: grasp ? st.last_action_success : st.scene_changed,
+              position: answered.pose.position,
+            },
+            memoryParams,
+          );
+          answered = undefined;
+        },
+      )
     : undefined;
 
   const worker = new LatestFrameWorker<RgbdFrame>(decideOn, (err) => {
@@ -361,6 +414,7 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
       diagnostics.stop();
       input.destroy();
       heatSub?.destroy();
+      statusSub?.destroy();
       tf.destroy();
       await worker.drain();
       await session.release();
