@@ -6,3 +6,4 @@ export * from './quaternion';
 export * from './transform';
 export * from './vector';
 export * from './plane';
+export * from './support-plane';
