@@ -15,6 +15,8 @@ import { updateReadme } from '../eval/readme';
 import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
 import { runInfer } from './infer';
+import { graspSourceOption } from './eval-real';
+import { type GraspSource } from '../perception/grasp-source';
 import { replay } from '../bag/replay';
 import { type BenchOptions, runBench } from '../eval/bench';
 import * as fs from 'node:fs';
@@ -24,6 +26,7 @@ import { benchPolicies, policyManifests, policyTable, writePolicySection } from 
 import { PACKAGE_ROOT } from '../msg';
 import { ALL_SPLIT_NOTE, type EvaluationSplit } from '../dataset';
 import { loadCell } from '../sim';
+import { encodeDataset } from '../perception/encode-dataset';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
@@ -216,6 +219,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     .requiredOption('--out <dir>', 'directory to write')
     .option('--model <manifest>', 'perception model manifest', 'models/fast_graspnext.json')
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
+    .addOption(graspSourceOption())
     .action(
       async (o: {
         rgb: string;
@@ -224,6 +228,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         out: string;
         model: string;
         threads: number;
+        graspSource: GraspSource;
       }) => {
         const r = await runInfer(o);
         io.out(`${JSON.stringify(r)}\n`);
@@ -292,6 +297,28 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     .option('--json', 'print one JSON object (the only output format)', true)
     .action(async (o: BenchOptions) => {
       io.out(`${JSON.stringify(await runBench(o))}\n`);
+    });
+
+  program
+    .command('encode')
+    .description(
+      "a dataset's scenes through input contract v2 (letterbox, height above the support plane), for training",
+    )
+    .requiredOption('--data <dir>', 'a directory written by `grasp-perception dataset`, at camera resolution')
+    .requiredOption('--input <WxH>', 'network input size, e.g. 192x144')
+    .action((o: { data: string; input: string }) => {
+      const m = /^(\d+)x(\d+)$/.exec(o.input);
+      if (!m || Number(m[1]) < 8 || Number(m[2]) < 8) {
+        throw new Error(`--input must be WIDTHxHEIGHT (at least 8x8), like 192x144; got '${o.input}'`);
+      }
+      const bar = progress('encode');
+      try {
+        const r = encodeDataset(o.data, Number(m[1]), Number(m[2]), bar.update);
+        bar.stop();
+        io.out(`${JSON.stringify(r)}\n`);
+      } finally {
+        bar.stop();
+      }
     });
 
   program

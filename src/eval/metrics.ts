@@ -230,16 +230,14 @@ export interface OcclusionAccuracyOptions<D, G> {
 }
 
 /**
- * Accuracy of a per-instance flag (occluded or not) over the detection/ground-truth pairs found by greedy
- * matching per image (descending score, best similarity >= threshold, non-ignored ground truths only);
- * NaN accuracy when nothing matched.
+ * The detection/ground-truth pairs of greedy matching per image (descending score, best similarity >=
+ * threshold, non-ignored ground truths only), as (predicted, truth) flags.
  */
-export function occlusionAccuracy<D, G>(
+function matchedFlags<D, G>(
   images: ApImage<D, G>[],
   opts: OcclusionAccuracyOptions<D, G>,
-): { accuracy: number; matched: number } {
-  let matched = 0;
-  let correct = 0;
+): { predicted: boolean; truth: boolean }[] {
+  const pairs: { predicted: boolean; truth: boolean }[] = [];
   for (const img of images) {
     const gts = img.groundTruths;
     const closed = gts.map((g) => opts.ignore(g));
@@ -256,11 +254,62 @@ export function occlusionAccuracy<D, G>(
       }
       if (best < 0) continue;
       closed[best] = true;
-      matched++;
-      if (opts.predicted(d) === opts.truth(gts[best])) correct++;
+      pairs.push({ predicted: opts.predicted(d), truth: opts.truth(gts[best]) });
     }
   }
-  return { accuracy: matched > 0 ? correct / matched : NaN, matched };
+  return pairs;
+}
+
+/**
+ * Accuracy of a per-instance flag (occluded or not) over the detection/ground-truth pairs found by greedy
+ * matching per image (descending score, best similarity >= threshold, non-ignored ground truths only);
+ * NaN accuracy when nothing matched.
+ */
+export function occlusionAccuracy<D, G>(
+  images: ApImage<D, G>[],
+  opts: OcclusionAccuracyOptions<D, G>,
+): { accuracy: number; matched: number } {
+  const pairs = matchedFlags(images, opts);
+  const correct = pairs.filter((p) => p.predicted === p.truth).length;
+  return { accuracy: pairs.length > 0 ? correct / pairs.length : NaN, matched: pairs.length };
+}
+
+export interface FlagConfusion {
+  matched: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  /** Mean of the recall of each class (true and false); NaN when a class has no matched object. */
+  balancedAccuracy: number;
+  /** F1 of the positive class (e.g. occluded): 2 tp / (2 tp + fp + fn); NaN when there are no positives at all. */
+  f1: number;
+}
+
+/**
+ * The confusion of a per-instance flag over the same matched pairs as occlusionAccuracy, with balanced
+ * accuracy and the positive class's F1 (a constant answer scores 0.5 balanced accuracy; "never" scores F1 0).
+ */
+export function occlusionConfusion<D, G>(
+  images: ApImage<D, G>[],
+  opts: OcclusionAccuracyOptions<D, G>,
+): FlagConfusion {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let tn = 0;
+  for (const p of matchedFlags(images, opts)) {
+    if (p.truth) {
+      if (p.predicted) tp++;
+      else fn++;
+    } else if (p.predicted) fp++;
+    else tn++;
+  }
+  const positives = tp + fn;
+  const negatives = tn + fp;
+  const balancedAccuracy = positives > 0 && negatives > 0 ? (tp / positives + tn / negatives) / 2 : NaN;
+  const f1 = tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : NaN;
+  return { matched: tp + fp + fn + tn, tp, fp, fn, tn, balancedAccuracy, f1 };
 }
 
 /** Pixel confusion matrix of a semantic segmentation (rows: truth, columns: prediction), for mIoU. */

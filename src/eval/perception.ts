@@ -1,7 +1,11 @@
-// `grasp-perception eval perception`: a perception model on a dataset's held-out scenes, through the
-// same preprocess and decode stages the nodes use. Metric definitions: docs/models.md#evaluation.
+// `grasp-perception eval perception`: a perception model on a dataset's held-out scenes at the resolution
+// they were written at (the camera's), through the stages the nodes use: the input contract, inference,
+// decoding and the camera-resolution stage (boxes, masks, points in camera pixels).
+// Metric definitions: docs/models.md#evaluation.
 import { type Annotation } from '../dataset';
-import { type BinaryMask, type Box, boxIoU, decodePerception } from '../perception/decode';
+import { type Box, boxIoU, decodePerception } from '../perception/decode';
+import { cameraHeatmaps, toCamera } from '../perception/pipeline';
+import { networkToCamera } from '../perception/preprocess';
 import {
   type EvalOptions,
   type EvaluatedModel,
@@ -17,6 +21,7 @@ import {
   COCO_IOU_THRESHOLDS,
   meanSquaredError,
   occlusionAccuracy,
+  occlusionConfusion,
 } from './metrics';
 
 export interface PerceptionMetrics extends EvaluatedModel, ModelCost {
@@ -26,6 +31,13 @@ export interface PerceptionMetrics extends EvaluatedModel, ModelCost {
   occlusion_accuracy: number;
   /** Occlusion accuracy of the trivial answer "not occluded" on the same matched objects. */
   occlusion_baseline: number;
+  /** Mean of the occluded and the not-occluded recall on the same matches (0.5 for any constant answer). */
+  occlusion_balanced_accuracy: number;
+  /** F1 of the occluded class on the same matches (0 for the constant "not occluded"). */
+  occlusion_f1: number;
+  /** Matched objects the occlusion figures count, and how many of them are occluded. */
+  occlusion_matched: number;
+  occlusion_positives: number;
   com_ap: number;
   suction_mse: number;
 }
@@ -61,29 +73,25 @@ function annotationBox(a: Annotation): Box {
 }
 
 /**
- * Mask IoU counted only inside the union of the two boxes: both masks are empty outside their own box
- * (decoded masks are cropped to it, ground-truth masks lie in the amodal box), so this is exact and
- * ~100x cheaper than a full-image pass.
+ * IoU of a camera-resolution mask cropped to `crop` (zero outside it, as the camera stage returns it) and
+ * a full-image ground-truth mask: the intersection can only lie inside the crop.
  */
-function maskIoUInBoxes(
-  a: BinaryMask,
-  aBox: Box,
-  aArea: number,
-  b: Uint8Array,
-  bBox: Box,
-  bArea: number,
+function croppedMaskIoU(
+  mask: Uint8Array,
+  crop: { x: number; y: number; width: number; height: number },
+  maskArea: number,
+  truth: Uint8Array,
+  imageWidth: number,
+  truthArea: number,
 ): number {
-  if (aArea === 0 && bArea === 0) return 0;
-  const u0 = Math.max(0, Math.floor(Math.min(aBox.x0, bBox.x0)));
-  const u1 = Math.min(a.width, Math.ceil(Math.max(aBox.x1, bBox.x1)));
-  const v0 = Math.max(0, Math.floor(Math.min(aBox.y0, bBox.y0)));
-  const v1 = Math.min(a.height, Math.ceil(Math.max(aBox.y1, bBox.y1)));
+  if (maskArea === 0 && truthArea === 0) return 0;
   let inter = 0;
-  for (let v = v0; v < v1; v++) {
-    const row = v * a.width;
-    for (let u = u0; u < u1; u++) inter += a.data[row + u] & b[row + u];
+  for (let j = 0; j < crop.height; j++) {
+    const row = (crop.y + j) * imageWidth + crop.x;
+    const mrow = j * crop.width;
+    for (let i = 0; i < crop.width; i++) inter += mask[mrow + i] & truth[row + i];
   }
-  return inter / (aArea + bArea - inter);
+  return inter / (maskArea + truthArea - inter);
 }
 
 function area(mask: Uint8Array): number {
@@ -100,49 +108,73 @@ export async function evaluatePerception(
   const instanceImages: ApImage<Det, Truth>[] = [];
   const comImages: ApImage<ComDet, Truth>[] = [];
   const mses: number[] = [];
-  const run = await runEvaluation(manifestFile, dataDir, 'perception', options, (scene, out, m) => {
-    const minVisible = m.decoding!.min_visible_pixels;
-    const result = decodePerception(m, out, EVAL_DECODING);
-    mses.push(meanSquaredError(result.suction, scene.suction));
-    const gts = scene.annotations.map(({ annotation, visible, amodal }, index) => ({
-      truth: { index, ignore: annotation.area < minVisible, occluded: annotation.occluded } as Truth,
-      box: annotationBox(annotation),
-      annotation,
-      visible,
-      amodal,
-      visibleArea: area(visible),
-      amodalArea: area(amodal),
-    }));
-    const dets: Det[] = result.instances.map((d) => ({
-      score: d.score,
-      occluded: d.occluded,
-      box: gts.map((g) => boxIoU(d.box, g.box)),
-      visible: gts.map((g) =>
-        boxIoU(d.box, g.box) > 0
-          ? maskIoUInBoxes(d.visibleMask, d.box, d.visibleArea, g.visible, g.box, g.visibleArea)
-          : 0,
-      ),
-      amodal: gts.map((g) =>
-        boxIoU(d.box, g.box) > 0
-          ? maskIoUInBoxes(d.amodalMask, d.box, d.amodalArea, g.amodal, g.box, g.amodalArea)
-          : 0,
-      ),
-    }));
-    instanceImages.push({ detections: dets, groundTruths: gts.map((g) => g.truth) });
-    comImages.push({
-      detections: result.centresOfMass.map((c) => ({
-        score: c.score,
-        sim: gts.map((g) =>
-          centreOfMassSimilarity(
-            c,
-            g.annotation.center_of_mass.pixel,
-            Math.sqrt((g.box.x1 - g.box.x0) * (g.box.y1 - g.box.y0)),
-          ),
+  const run = await runEvaluation(
+    manifestFile,
+    dataDir,
+    'perception',
+    options,
+    (scene, out, m, transform) => {
+      const minVisible = m.decoding!.min_visible_pixels;
+      const { width, height, intrinsics } = scene.image;
+      const result = decodePerception(m, out, EVAL_DECODING, { masks: false });
+      const camera = { width, height, ...intrinsics, distortionModel: 'plumb_bob', d: [] };
+      const cam = toCamera(
+        result,
+        { camera, depth: { width, height, metres: scene.depth } },
+        m,
+        out,
+        transform,
+        m.decoding!.mask_threshold,
+      );
+      mses.push(
+        meanSquaredError(cameraHeatmaps(result, transform, m.decoding!.stride).suction.data, scene.suction),
+      );
+      // An object too small for the network to see (fewer than min_visible_pixels network pixels) is ignored.
+      const networkPixels = transform.scaleX * transform.scaleY;
+      const gts = scene.annotations.map(({ annotation, visible, amodal }, index) => ({
+        truth: {
+          index,
+          ignore: annotation.area * networkPixels < minVisible,
+          occluded: annotation.occluded,
+        } as Truth,
+        box: annotationBox(annotation),
+        annotation,
+        visible,
+        amodal,
+        visibleArea: area(visible),
+        amodalArea: area(amodal),
+      }));
+      const dets: Det[] = cam.instances.map((d) => ({
+        score: d.score,
+        occluded: d.occluded,
+        box: gts.map((g) => boxIoU(d.box, g.box)),
+        visible: gts.map((g) =>
+          boxIoU(d.box, g.box) > 0
+            ? croppedMaskIoU(d.visibleMask, d.crop, d.visibleArea, g.visible, width, g.visibleArea)
+            : 0,
         ),
-      })),
-      groundTruths: gts.map((g) => g.truth),
-    });
-  });
+        amodal: gts.map((g) =>
+          boxIoU(d.box, g.box) > 0
+            ? croppedMaskIoU(d.amodalMask, d.crop, d.amodalArea, g.amodal, width, g.amodalArea)
+            : 0,
+        ),
+      }));
+      instanceImages.push({ detections: dets, groundTruths: gts.map((g) => g.truth) });
+      comImages.push({
+        detections: result.centresOfMass.map((c) => ({
+          score: c.score,
+          sim: gts.map((g) =>
+            centreOfMassSimilarity(
+              networkToCamera(transform, c.u, c.v),
+              g.annotation.center_of_mass.pixel,
+              Math.sqrt((g.box.x1 - g.box.x0) * (g.box.y1 - g.box.y0)),
+            ),
+          ),
+        })),
+        groundTruths: gts.map((g) => g.truth),
+      });
+    },
+  );
   const common = {
     score: (d: { score: number }) => d.score,
     ignore: (g: Truth) => g.ignore,
@@ -159,6 +191,7 @@ export async function evaluatePerception(
   };
   const occ = occlusionAccuracy(instanceImages, { ...occlusionOptions, predicted: (d) => d.occluded });
   const notOccluded = occlusionAccuracy(instanceImages, { ...occlusionOptions, predicted: () => false });
+  const confusion = occlusionConfusion(instanceImages, { ...occlusionOptions, predicted: (d) => d.occluded });
   return {
     ...evaluatedModel(run),
     amodal_bbox_ap: ap('box'),
@@ -166,6 +199,10 @@ export async function evaluatePerception(
     amodal_mask_ap: ap('amodal'),
     occlusion_accuracy: occ.accuracy,
     occlusion_baseline: notOccluded.accuracy,
+    occlusion_balanced_accuracy: confusion.balancedAccuracy,
+    occlusion_f1: confusion.f1,
+    occlusion_matched: confusion.matched,
+    occlusion_positives: confusion.tp + confusion.fn,
     com_ap: averagePrecision(comImages, { ...common, similarity: (d, g) => d.sim[g.index] }),
     suction_mse: mses.reduce((a, b) => a + b, 0) / Math.max(1, mses.length),
     ...modelCost(run),

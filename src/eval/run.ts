@@ -1,5 +1,6 @@
-// The loop both evaluations share: open the model and the dataset, check they fit, then run every
-// held-out scene through the nodes' preprocess stage and the model, timing inference.
+// The loop both evaluations share: open the model and the dataset, then run every held-out scene, at the
+// resolution it was written at (the camera's), through the nodes' own preprocess stage (the input
+// contract) and the model, timing inference.
 import {
   ALL_SPLIT_NOTE,
   type Annotation,
@@ -11,7 +12,7 @@ import {
 } from '../dataset';
 import { type ModelManifest } from '../models/manifest';
 import { openModel } from '../models/session';
-import { modelInput, rgbImage } from '../perception/preprocess';
+import { encodeInput, type InputTransform, rgbImage } from '../perception/preprocess';
 import { percentile } from '../stats';
 
 export interface EvalOptions {
@@ -27,6 +28,9 @@ export interface EvalOptions {
 
 export interface EvalRun {
   manifest: ModelManifest;
+  /** Camera (dataset) resolutions evaluated, e.g. ['640x480'], and the network input beside them. */
+  resolutions: string[];
+  input: string;
   provider: string;
   threads: number;
   split: EvaluationSplit;
@@ -40,7 +44,12 @@ export async function runEvaluation(
   dataDir: string,
   task: ModelManifest['task'],
   options: EvalOptions,
-  onScene: (scene: LoadedScene, outputs: Record<string, Float32Array>, m: ModelManifest) => void,
+  onScene: (
+    scene: LoadedScene,
+    outputs: Record<string, Float32Array>,
+    m: ModelManifest,
+    transform: InputTransform,
+  ) => void,
 ): Promise<EvalRun> {
   const threads = options.threads ?? 2;
   const model = await openModel(manifestFile, { intraOpThreads: threads, warmupRuns: 3 });
@@ -50,12 +59,6 @@ export async function runEvaluation(
       throw new Error(`${manifestFile}: a ${m.task} model; eval ${task} needs a ${task} model`);
     }
     const ds = openDataset(dataDir);
-    const [, , height, width] = m.input.shape;
-    if (ds.manifest.width !== width || ds.manifest.height !== height) {
-      throw new Error(
-        `${dataDir} is ${ds.manifest.width}x${ds.manifest.height}, ${m.name} takes ${width}x${height}; write the dataset at the model's input size`,
-      );
-    }
     const evalSet = evaluationImages(ds, options.split);
     const images = evalSet.images.slice(0, options.limit ?? evalSet.images.length);
     const byImage = new Map<number, Annotation[]>();
@@ -65,20 +68,25 @@ export async function runEvaluation(
       byImage.set(a.image_id, list);
     }
     const latencies: number[] = [];
+    const resolutions = [...new Set(images.map((im) => `${im.width}x${im.height}`))];
     for (const [i, image] of images.entries()) {
       const scene = loadScene(ds, image, byImage.get(image.id) ?? []);
-      const input = modelInput(m, {
+      const { width, height, intrinsics } = image;
+      const { input, transform } = encodeInput(m, {
         color: rgbImage(width, height, scene.rgb),
         depth: { width, height, metres: scene.depth },
+        intrinsics,
       });
       const t0 = process.hrtime.bigint();
       const out = await model.run(input);
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      onScene(scene, out, m);
+      onScene(scene, out, m, transform);
       options.onProgress?.(i + 1, images.length);
     }
     return {
       manifest: m,
+      resolutions,
+      input: `${m.input.shape[3]}x${m.input.shape[2]}`,
       provider: model.provider,
       threads,
       split: evalSet.split,
@@ -95,6 +103,9 @@ export interface EvaluatedModel {
   model: string;
   precision: string;
   images: number;
+  /** Camera resolution(s) of the scenes, as evaluated (the node's path), and the network input size. */
+  camera_resolution: string;
+  input_size: string;
   split: EvaluationSplit;
   /** Present when the split is `all`: the score includes training scenes. */
   split_note?: string;
@@ -116,6 +127,8 @@ export function evaluatedModel(run: EvalRun): EvaluatedModel {
     model: run.manifest.name,
     precision: run.manifest.precision,
     images: run.images,
+    camera_resolution: run.resolutions.join(', '),
+    input_size: run.input,
     split: run.split,
     ...(run.split === 'all' ? { split_note: ALL_SPLIT_NOTE } : {}),
   };

@@ -1,5 +1,5 @@
-// `grasp-perception eval segmentation`: mIoU and pixel accuracy of a segmenter on a dataset's held-out
-// scenes, through the same preprocess stage the segmentation node uses.
+// `grasp-perception eval segmentation`: mIoU, per-class IoU and pixel accuracy of a segmenter on a
+// dataset's held-out scenes at their (camera) resolution, through the stages the segmentation node uses.
 import {
   type EvalOptions,
   type EvaluatedModel,
@@ -23,20 +23,28 @@ export async function evaluateSegmentation(
   options: EvalOptions = {},
 ): Promise<SegmentationMetrics> {
   let confusion: ConfusionMatrix | undefined;
-  const run = await runEvaluation(manifestFile, dataDir, 'segmentation', options, (scene, out, m) => {
-    confusion ??= new ConfusionMatrix(m.classes.length);
-    confusion.add(
-      scene.semantic,
-      classMap(
-        out[m.outputs[0].name],
-        m.classes.length,
-        m.input.shape[3],
-        m.input.shape[2],
-        m.input.shape[3],
-        m.input.shape[2],
-      ),
-    );
-  });
+  const run = await runEvaluation(
+    manifestFile,
+    dataDir,
+    'segmentation',
+    options,
+    (scene, out, m, transform) => {
+      confusion ??= new ConfusionMatrix(m.classes.length);
+      // At the scene's (camera) resolution, as the segmentation node publishes it.
+      confusion.add(
+        scene.semantic,
+        classMap(
+          out[m.outputs[0].name],
+          m.classes.length,
+          m.input.shape[3],
+          m.input.shape[2],
+          scene.image.width,
+          scene.image.height,
+          transform,
+        ),
+      );
+    },
+  );
   const m = run.manifest;
   confusion ??= new ConfusionMatrix(m.classes.length);
   const ious = confusion.iouPerClass();

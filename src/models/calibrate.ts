@@ -41,13 +41,15 @@ async function* calibrationInputs(o: CalibrationOptions, m: ModelManifest): Asyn
     );
   }
   const n = Math.min(o.images, split.images.length);
-  const [, , height, width] = m.input.shape;
   for (let i = 0; i < n; i++) {
     const image = split.images[Math.floor((i * split.images.length) / n)];
     const scene = loadScene(ds, image, []);
+    // Each scene at its own (camera) resolution, through the input contract, as the node feeds the model.
+    const { width, height, intrinsics } = image;
     yield modelInput(m, {
       color: rgbImage(width, height, scene.rgb),
       depth: { width, height, metres: scene.depth },
+      intrinsics,
     });
   }
 }

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 
-export const MANIFEST_VERSION = 1;
+/** 2: the manifest carries input contract v2 (`input.contract`); 1: the original squash-to-input contract. */
+export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSIONS = [1, 2] as const;
 
 const outputSchema = z.object({
   name: z.string().min(1),
@@ -30,6 +32,28 @@ export type DecodingParams = z.infer<typeof decodingSchema>;
 
 const range = z.tuple([z.number(), z.number()]);
 
+/**
+ * Input contract v2 (docs/models.md#input-contract): how a camera frame of any size and aspect becomes the
+ * network input, and how network pixels map back. One runtime implementation applies it
+ * (src/perception/preprocess.ts); the training data is encoded by that same code (`grasp-perception encode`).
+ */
+export const inputContractSchema = z.object({
+  version: z.literal(2),
+  /** Aspect ratio preserved: scaled to fit, centred, the rest padded (never a squash). */
+  fit: z.literal('letterbox'),
+  /** Padding: colour 0-255 per channel (RGB), depth channel invalid (0 after normalisation). */
+  pad_color: z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]),
+  /**
+   * The depth channel: null for colour-only models; `height_above_support`: metres above the support plane
+   * fitted in the frame's own depth (src/geometry/support-plane.ts), so the camera's height and tilt do not
+   * change it. Sampled by nearest neighbour at the network pixel's centre.
+   */
+  depth_encoding: z.enum(['height_above_support']).nullable(),
+  /** Width / height of the cameras the training data came from (rounded to 3 decimals): the runtime WARNs for others. */
+  trained_aspects: z.array(z.number().positive()).min(1),
+});
+export type InputContract = z.infer<typeof inputContractSchema>;
+
 /** How a policy's heightmap is made from depth (src/policy/heightmap.ts); part of what it was trained on. */
 export const HEIGHTMAP_METHODS = ['point_max', 'footprint'] as const;
 
@@ -52,7 +76,7 @@ export const policySchema = z.object({
 export type PolicyParams = z.infer<typeof policySchema>;
 
 export const manifestSchema = z.object({
-  format_version: z.literal(MANIFEST_VERSION),
+  format_version: z.union([z.literal(1), z.literal(2)]),
   name: z.string().min(1),
   task: z.enum(['perception', 'segmentation', 'policy']),
   architecture: z.string(),
@@ -79,6 +103,8 @@ export const manifestSchema = z.object({
     depth_unit: z.literal('m'),
     invalid_depth: z.string(),
     resize: z.object({ color: z.enum(['bilinear']), depth: z.enum(['nearest']) }).optional(),
+    /** Format 2 only: input contract v2. Absent (format 1): the frame is resized to the input shape as it is. */
+    contract: inputContractSchema.optional(),
   }),
   outputs: z.array(outputSchema).min(1),
   classes: z.array(z.object({ id: z.number().int().nonnegative(), name: z.string() })),
@@ -131,12 +157,25 @@ export function loadManifest(file: string, options: { verifyModel?: boolean } = 
     throw new ModelManifestError(file, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const manifest = r.data;
+  const contract = manifest.input.contract;
+  if (manifest.format_version === 2 && manifest.task !== 'policy' && !contract) {
+    throw new ModelManifestError(file, 'format_version 2 needs input.contract (the input contract v2)');
+  }
+  if (manifest.format_version === 1 && contract) {
+    throw new ModelManifestError(file, 'input.contract needs format_version 2');
+  }
   const channels = manifest.input.shape[1];
   if (manifest.input.channels.length !== channels) {
     throw new ModelManifestError(file, `input.channels lists ${manifest.input.channels.length}, shape has ${channels}`);
   }
   if (manifest.input.mean.length !== channels || manifest.input.std.length !== channels) {
     throw new ModelManifestError(file, `input.mean and input.std need ${channels} values`);
+  }
+  if (contract && (contract.depth_encoding !== null) !== (channels === 4)) {
+    throw new ModelManifestError(
+      file,
+      `input.contract.depth_encoding ${String(contract.depth_encoding)} does not fit ${channels} input channels`,
+    );
   }
   if (manifest.task === 'perception' && !manifest.decoding) {
     throw new ModelManifestError(file, 'a perception model needs a decoding section');

@@ -20,6 +20,8 @@ export interface BinaryMask {
 export interface DecodedInstance {
   /** Centre-heatmap score in [0, 1]. */
   score: number;
+  /** Output cell of its centre peak (row-major at the output stride): where its mask coefficients are. */
+  cell: number;
   /** Amodal box, continuous input-pixel coordinates (pixel u covers [u, u+1)). */
   box: Box;
   visibleMask: BinaryMask;
@@ -119,21 +121,109 @@ export function boxIoU(a: Box, b: Box): number {
   return union > 0 ? inter / union : 0;
 }
 
-/** Number of set (non-zero) pixels of a mask: its area, to pass to maskIoU when a mask is compared often. */
+/**
+ * Where a mask is sampled: output pixel (u, v) of the crop [x0, x0+width) x [y0, y0+height) sits at network
+ * pixel x = padX + (u + 0.5) · scaleX (continuous), likewise y. Identity (scale 1, pad 0) at the network's
+ * own resolution; the input transform's for camera pixels.
+ */
+export interface MaskView {
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+}
+
+/** Prototype planes and this instance's coefficients (one mask kind: visible or amodal). */
+export interface MaskSource {
+  coeffs: Float32Array;
+  protos: Float32Array;
+  /** Coefficient cell of the instance (its centre peak) and the number of cells per coefficient plane. */
+  cell: number;
+  cells: number;
+  k: number;
+  pw: number;
+  ph: number;
+  /** Prototype stride in network pixels. */
+  ps: number;
+}
 
 /**
- * One instance mask at input resolution: logits = coeffs . protos at the prototype stride, sampled
- * bilinearly (half-pixel centres, as the training's upsampling) inside the box; mask = logit >= logit(t).
+ * One instance mask over a crop: logits = coeffs . protos on the prototype grid, sampled bilinearly at
+ * each output pixel's centre (half-pixel centres, as the training's upsampling), then thresholded:
+ * mask = logit >= logit(threshold). Logits, not binary masks, are upsampled, so a camera-resolution
+ * mask follows the object's edge instead of showing the prototype grid's blocks.
  */
+export function sampleMask(
+  src: MaskSource,
+  view: MaskView,
+  threshold: number,
+): { data: Uint8Array; area: number } {
+  const { width, height } = view;
+  const data = new Uint8Array(width * height);
+  if (width <= 0 || height <= 0) return { data, area: 0 };
+  const { pw, ph, ps, k } = src;
+  // Prototype coordinate of the crop's first and last pixel centres, per axis.
+  const gxOf = (u: number) => (view.padX + (u + 0.5) * view.scaleX) / ps - 0.5;
+  const gyOf = (v: number) => (view.padY + (v + 0.5) * view.scaleY) / ps - 0.5;
+  // Prototype-grid window covering the crop (one cell margin for interpolation).
+  const gx0 = Math.max(0, Math.min(pw - 1, Math.floor(gxOf(view.x0))));
+  const gx1 = Math.max(gx0, Math.min(pw - 1, Math.ceil(gxOf(view.x0 + width - 1))));
+  const gy0 = Math.max(0, Math.min(ph - 1, Math.floor(gyOf(view.y0))));
+  const gy1 = Math.max(gy0, Math.min(ph - 1, Math.ceil(gyOf(view.y0 + height - 1))));
+  const ww = gx1 - gx0 + 1;
+  const logits = new Float32Array(ww * (gy1 - gy0 + 1));
+  const c = new Float32Array(k);
+  for (let j = 0; j < k; j++) c[j] = src.coeffs[j * src.cells + src.cell];
+  const plane = pw * ph;
+  for (let gy = gy0; gy <= gy1; gy++) {
+    for (let gx = gx0; gx <= gx1; gx++) {
+      let s = 0;
+      const base = gy * pw + gx;
+      for (let j = 0; j < k; j++) s += c[j] * src.protos[j * plane + base];
+      logits[(gy - gy0) * ww + (gx - gx0)] = s;
+    }
+  }
+  // Column taps once per crop.
+  const xa = new Int32Array(width);
+  const xb = new Int32Array(width);
+  const tx = new Float64Array(width);
+  for (let i = 0; i < width; i++) {
+    const fx = Math.min(gx1, Math.max(gx0, gxOf(view.x0 + i)));
+    const x0 = Math.floor(fx);
+    xa[i] = x0 - gx0;
+    xb[i] = Math.min(gx1, x0 + 1) - gx0;
+    tx[i] = fx - x0;
+  }
+  const cut = Math.log(threshold / (1 - threshold));
+  let area = 0;
+  for (let j = 0; j < height; j++) {
+    const fy = Math.min(gy1, Math.max(gy0, gyOf(view.y0 + j)));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(gy1, y0 + 1);
+    const ty = fy - y0;
+    const r0 = (y0 - gy0) * ww;
+    const r1 = (y1 - gy0) * ww;
+    const row = j * width;
+    for (let i = 0; i < width; i++) {
+      const t = tx[i];
+      const top = logits[r0 + xa[i]] * (1 - t) + logits[r0 + xb[i]] * t;
+      const bottom = logits[r1 + xa[i]] * (1 - t) + logits[r1 + xb[i]] * t;
+      if (top * (1 - ty) + bottom * ty >= cut) {
+        data[row + i] = 1;
+        area++;
+      }
+    }
+  }
+  return { data, area };
+}
+
+/** One instance mask at input resolution (the crop of its amodal box, placed in a full-size mask). */
 function instanceMask(
-  coeffs: Float32Array,
-  protos: Float32Array,
-  cell: number,
-  cells: number,
-  k: number,
-  pw: number,
-  ph: number,
-  ps: number,
+  src: MaskSource,
   box: Box,
   width: number,
   height: number,
@@ -145,47 +235,27 @@ function instanceMask(
   const v0 = Math.max(0, Math.floor(box.y0));
   const v1 = Math.min(height, Math.ceil(box.y1));
   if (u1 <= u0 || v1 <= v0) return { mask: { width, height, data }, area: 0 };
-  // Prototype-grid window covering the box (one cell margin for interpolation).
-  const gx0 = Math.max(0, Math.floor((u0 + 0.5) / ps - 0.5));
-  const gx1 = Math.min(pw - 1, Math.ceil((u1 - 0.5) / ps - 0.5));
-  const gy0 = Math.max(0, Math.floor((v0 + 0.5) / ps - 0.5));
-  const gy1 = Math.min(ph - 1, Math.ceil((v1 - 0.5) / ps - 0.5));
-  const ww = gx1 - gx0 + 1;
-  const logits = new Float32Array(ww * (gy1 - gy0 + 1));
-  const c = new Float32Array(k);
-  for (let j = 0; j < k; j++) c[j] = coeffs[j * cells + cell];
-  const plane = pw * ph;
-  for (let gy = gy0; gy <= gy1; gy++) {
-    for (let gx = gx0; gx <= gx1; gx++) {
-      let s = 0;
-      const base = gy * pw + gx;
-      for (let j = 0; j < k; j++) s += c[j] * protos[j * plane + base];
-      logits[(gy - gy0) * ww + (gx - gx0)] = s;
-    }
+  const view = { scaleX: 1, scaleY: 1, padX: 0, padY: 0, x0: u0, y0: v0, width: u1 - u0, height: v1 - v0 };
+  const crop = sampleMask(src, view, threshold);
+  for (let j = 0; j < view.height; j++) {
+    data.set(crop.data.subarray(j * view.width, (j + 1) * view.width), (v0 + j) * width + u0);
   }
-  const cut = Math.log(threshold / (1 - threshold));
-  let area = 0;
-  for (let v = v0; v < v1; v++) {
-    const fy = Math.min(gy1, Math.max(gy0, (v + 0.5) / ps - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(gy1, y0 + 1);
-    const ty = fy - y0;
-    for (let u = u0; u < u1; u++) {
-      const fx = Math.min(gx1, Math.max(gx0, (u + 0.5) / ps - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(gx1, x0 + 1);
-      const tx = fx - x0;
-      const r0 = (y0 - gy0) * ww;
-      const r1 = (y1 - gy0) * ww;
-      const top = logits[r0 + x0 - gx0] * (1 - tx) + logits[r0 + x1 - gx0] * tx;
-      const bottom = logits[r1 + x0 - gx0] * (1 - tx) + logits[r1 + x1 - gx0] * tx;
-      if (top * (1 - ty) + bottom * ty >= cut) {
-        data[v * width + u] = 1;
-        area++;
-      }
-    }
-  }
-  return { mask: { width, height, data }, area };
+  return { mask: { width, height, data }, area: crop.area };
+}
+
+/** The visible and amodal mask sources of a decoded instance. */
+export function maskSources(
+  m: ModelManifest,
+  out: Readonly<Record<string, Float32Array>>,
+  cell: number,
+): { visible: MaskSource; amodal: MaskSource } {
+  const [, , gh, gw] = outputShape(m, 'center_heatmap');
+  const [, k, ph, pw] = outputShape(m, 'visible_protos');
+  const common = { cell, cells: gh * gw, k, pw, ph, ps: m.decoding!.proto_stride };
+  return {
+    visible: { ...common, coeffs: out.visible_coeffs, protos: out.visible_protos },
+    amodal: { ...common, coeffs: out.amodal_coeffs, protos: out.amodal_protos },
+  };
 }
 
 /** Decodes one frame's outputs (batch 1) with the manifest's decoding parameters (optionally overridden). */
@@ -193,13 +263,16 @@ export function decodePerception(
   m: ModelManifest,
   out: Readonly<Record<string, Float32Array>>,
   overrides: Partial<DecodingParams> = {},
+  options: { masks?: boolean } = {},
 ): PerceptionResult {
   if (!m.decoding) throw new Error(`${m.name} is not a perception model (no decoding section)`);
   const p: DecodingParams = { ...m.decoding, ...overrides };
   const [, , height, width] = m.input.shape;
   const [, , gh, gw] = outputShape(m, 'center_heatmap');
-  const [, k, ph, pw] = outputShape(m, 'visible_protos');
   const cells = gh * gw;
+  // Camera-resolution callers sample masks themselves (pipeline.toCamera): skip the input-resolution ones.
+  const withMasks = options.masks !== false;
+  const empty = { mask: { width: 0, height: 0, data: new Uint8Array(0) }, area: 0 };
   const stride = p.stride;
   const peaks = heatmapPeaks(out.center_heatmap, gw, gh, p.score_threshold, p.max_instances, p.peak_kernel);
   const kept: DecodedInstance[] = [];
@@ -215,12 +288,13 @@ export function decodePerception(
     };
     if (box.x1 <= box.x0 || box.y1 <= box.y0) continue;
     if (kept.some((q) => boxIoU(q.box, box) > p.nms_iou)) continue;
-    const args = [cell, cells, k, pw, ph, p.proto_stride, box, width, height, p.mask_threshold] as const;
-    const vis = instanceMask(out.visible_coeffs, out.visible_protos, ...args);
-    const amo = instanceMask(out.amodal_coeffs, out.amodal_protos, ...args);
+    const src = maskSources(m, out, cell);
+    const vis = withMasks ? instanceMask(src.visible, box, width, height, p.mask_threshold) : empty;
+    const amo = withMasks ? instanceMask(src.amodal, box, width, height, p.mask_threshold) : empty;
     const occlusionScore = out.occlusion[cell];
     kept.push({
       score: pk.score,
+      cell,
       box,
       visibleMask: vis.mask,
       amodalMask: amo.mask,

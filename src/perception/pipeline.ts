@@ -3,9 +3,9 @@
 // each stage took. The node wraps it; `grasp-perception infer` and the benchmark call it directly.
 import { backProject, type CameraModel } from '../image';
 import { type Image } from '../msg';
-import { type DecodingParams } from '../models/manifest';
+import { type DecodingParams, type ModelManifest } from '../models/manifest';
 import { type ModelSession } from '../models/session';
-import { type Box, decodePerception, type PerceptionResult } from './decode';
+import { type Box, decodePerception, maskSources, type PerceptionResult, sampleMask } from './decode';
 import {
   DEFAULT_GRASP_PARAMS,
   type GraspParams,
@@ -14,7 +14,7 @@ import {
   suctionGrasps,
   type SuctionGraspCandidate,
 } from './grasps';
-import { modelInput } from './preprocess';
+import { aspectWarning, encodeInput, type InputTransform, networkToCamera } from './preprocess';
 
 export interface PerceptionParams {
   decoding: Partial<DecodingParams>;
@@ -45,6 +45,9 @@ export interface CameraInstance {
   occlusionScore: number;
   /** 1 − visible area / amodal area. */
   occlusionRatio: number;
+  /** Pixels set in visibleMask and amodalMask. */
+  visibleArea: number;
+  amodalArea: number;
   /** Centre of mass (pixel and optical-frame metres) when a CoM peak falls on the instance. */
   centreOfMass?: { u: number; v: number; point: { x: number; y: number; z: number }; score: number };
 }
@@ -70,6 +73,8 @@ export interface PerceptionOutput {
   /** Camera-resolution instance labels (0 = none, else instance id + 1). */
   labels: Uint16Array;
   model: PerceptionResult;
+  /** Camera pixels <-> network pixels, as the input contract mapped this frame. */
+  transform: InputTransform;
   times: StageTimes;
 }
 
@@ -78,22 +83,39 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 /** Bilinear resize of a heatmap (half-pixel centres); column taps are computed once per call. */
 export function resizeHeatmap(src: Heatmap, width: number, height: number): Heatmap {
   if (src.width === width && src.height === height) return src;
+  return sampleHeatmap(src, {
+    width,
+    height,
+    scaleX: src.width / width,
+    scaleY: src.height / height,
+    padX: 0,
+    padY: 0,
+  });
+}
+
+/**
+ * A heatmap sampled bilinearly at each output pixel's centre, mapped to heatmap coordinates by
+ * x = padX + (u + 0.5) · scaleX (in heatmap cells); edges clamp.
+ */
+function sampleHeatmap(
+  src: Heatmap,
+  o: { width: number; height: number; scaleX: number; scaleY: number; padX: number; padY: number },
+): Heatmap {
+  const { width, height } = o;
   const out = new Float32Array(width * height);
   const sw = src.width;
-  const sx = sw / width;
-  const sy = src.height / height;
   const x0s = new Int32Array(width);
   const x1s = new Int32Array(width);
   const txs = new Float32Array(width);
   for (let x = 0; x < width; x++) {
-    const fx = Math.min(sw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+    const fx = Math.min(sw - 1, Math.max(0, o.padX + (x + 0.5) * o.scaleX - 0.5));
     x0s[x] = Math.floor(fx);
     x1s[x] = Math.min(sw - 1, x0s[x] + 1);
     txs[x] = fx - x0s[x];
   }
   const d = src.data;
   for (let y = 0; y < height; y++) {
-    const fy = Math.min(src.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const fy = Math.min(src.height - 1, Math.max(0, o.padY + (y + 0.5) * o.scaleY - 0.5));
     const r0 = Math.floor(fy) * sw;
     const r1 = Math.min(src.height - 1, Math.floor(fy) + 1) * sw;
     const ty = fy - Math.floor(fy);
@@ -108,48 +130,81 @@ export function resizeHeatmap(src: Heatmap, width: number, height: number): Heat
   return { width, height, data: out };
 }
 
-const scaleBox = (b: Box, sx: number, sy: number): Box => ({
-  x0: b.x0 * sx,
-  y0: b.y0 * sy,
-  x1: b.x1 * sx,
-  y1: b.y1 * sy,
-});
+/** A network-frame heatmap at `stride` network pixels per cell, sampled at camera resolution. */
+export function heatmapToCamera(src: Heatmap, t: InputTransform, stride = 1): Heatmap {
+  if (
+    stride === 1 &&
+    t.padX === 0 &&
+    t.padY === 0 &&
+    src.width === t.cameraWidth &&
+    src.height === t.cameraHeight
+  )
+    return src;
+  return sampleHeatmap(src, {
+    width: t.cameraWidth,
+    height: t.cameraHeight,
+    scaleX: t.scaleX / stride,
+    scaleY: t.scaleY / stride,
+    padX: t.padX / stride,
+    padY: t.padY / stride,
+  });
+}
 
-/** Model-resolution results -> camera resolution: boxes scaled, masks resampled (nearest), labels painted. */
+/** The content (camera) region of a network-resolution heatmap: what grasp peaks are searched in. */
+export function contentHeatmap(src: Heatmap, t: InputTransform): Heatmap {
+  if (t.padX === 0 && t.padY === 0 && t.contentWidth === src.width && t.contentHeight === src.height)
+    return src;
+  const data = new Float32Array(t.contentWidth * t.contentHeight);
+  for (let y = 0; y < t.contentHeight; y++) {
+    const from = (t.padY + y) * src.width + t.padX;
+    data.set(src.data.subarray(from, from + t.contentWidth), y * t.contentWidth);
+  }
+  return { width: t.contentWidth, height: t.contentHeight, data };
+}
+
+/** A network-pixel box (continuous) in camera pixels. */
+export function boxToCamera(b: Box, t: InputTransform): Box {
+  return {
+    x0: Math.max(0, (b.x0 - t.padX) / t.scaleX),
+    y0: Math.max(0, (b.y0 - t.padY) / t.scaleY),
+    x1: Math.min(t.cameraWidth, (b.x1 - t.padX) / t.scaleX),
+    y1: Math.min(t.cameraHeight, (b.y1 - t.padY) / t.scaleY),
+  };
+}
+
+/**
+ * Network-resolution results -> camera resolution: boxes and points through the input transform, masks
+ * sampled from the prototype logits at every camera pixel of the box (bilinear, then thresholded),
+ * labels painted. `outputs` are the model's raw outputs the result was decoded from.
+ */
 export function toCamera(
   result: PerceptionResult,
-  frame: PerceptionFrame,
+  frame: Pick<PerceptionFrame, 'camera' | 'depth'>,
+  m: ModelManifest,
+  outputs: Readonly<Record<string, Float32Array>>,
+  transform: InputTransform,
+  maskThreshold: number,
 ): { instances: CameraInstance[]; labels: Uint16Array } {
   const { width: cw, height: ch } = frame.camera;
-  const sx = cw / result.width;
-  const sy = ch / result.height;
   const labels = new Uint16Array(cw * ch);
   const instances: CameraInstance[] = result.instances.map((d, id) => {
-    const box = scaleBox(d.box, sx, sy);
+    const box = boxToCamera(d.box, transform);
     const x = Math.max(0, Math.floor(box.x0));
     const y = Math.max(0, Math.floor(box.y0));
     const width = Math.max(0, Math.min(cw, Math.ceil(box.x1)) - x);
     const height = Math.max(0, Math.min(ch, Math.ceil(box.y1)) - y);
-    const visibleMask = new Uint8Array(width * height);
-    const amodalMask = new Uint8Array(width * height);
-    let vis = 0;
-    let amo = 0;
+    const view = { ...transform, x0: x, y0: y, width, height };
+    const src = maskSources(m, outputs, d.cell);
+    const amodal = sampleMask(src.amodal, view, maskThreshold);
+    const visible = sampleMask(src.visible, view, maskThreshold);
     let vx0 = Infinity;
     let vy0 = Infinity;
     let vx1 = -Infinity;
     let vy1 = -Infinity;
-    for (let j = 0; j < height; j++) {
-      const my = Math.min(result.height - 1, Math.floor((y + j + 0.5) / sy));
-      for (let i = 0; i < width; i++) {
-        const mx = Math.min(result.width - 1, Math.floor((x + i + 0.5) / sx));
-        const k = my * result.width + mx;
-        if (d.amodalMask.data[k]) {
-          amodalMask[j * width + i] = 1;
-          amo++;
-        }
-        if (d.visibleMask.data[k]) {
-          visibleMask[j * width + i] = 1;
-          vis++;
+    if (visible.area > 0) {
+      for (let j = 0; j < height; j++) {
+        for (let i = 0; i < width; i++) {
+          if (!visible.data[j * width + i]) continue;
           vx0 = Math.min(vx0, x + i);
           vy0 = Math.min(vy0, y + j);
           vx1 = Math.max(vx1, x + i + 1);
@@ -161,13 +216,15 @@ export function toCamera(
       id,
       score: d.score,
       box,
-      visibleBox: vis > 0 ? { x0: vx0, y0: vy0, x1: vx1, y1: vy1 } : { x0: 0, y0: 0, x1: 0, y1: 0 },
-      visibleMask,
-      amodalMask,
+      visibleBox: visible.area > 0 ? { x0: vx0, y0: vy0, x1: vx1, y1: vy1 } : { x0: 0, y0: 0, x1: 0, y1: 0 },
+      visibleMask: visible.data,
+      amodalMask: amodal.data,
       crop: { x, y, width, height },
       occluded: d.occluded,
       occlusionScore: d.occlusionScore,
-      occlusionRatio: amo > 0 ? Math.max(0, 1 - vis / amo) : 0,
+      occlusionRatio: amodal.area > 0 ? Math.max(0, 1 - visible.area / amodal.area) : 0,
+      visibleArea: visible.area,
+      amodalArea: amodal.area,
     };
   });
   // Paint worst first, so the best-scored instance owns contested pixels.
@@ -180,8 +237,7 @@ export function toCamera(
   }
   // Centres of mass: the best CoM peak that lands on an instance's visible pixels.
   for (const c of result.centresOfMass) {
-    const u = (c.u + 0.5) * sx - 0.5;
-    const v = (c.v + 0.5) * sy - 0.5;
+    const { u, v } = networkToCamera(transform, c.u, c.v);
     const ui = Math.min(cw - 1, Math.max(0, Math.round(u)));
     const vi = Math.min(ch - 1, Math.max(0, Math.round(v)));
     const label = labels[vi * cw + ui];
@@ -193,26 +249,58 @@ export function toCamera(
   return { instances, labels };
 }
 
+/** Camera-resolution suction and CoM heatmaps of a decoded result. */
+export function cameraHeatmaps(
+  result: PerceptionResult,
+  t: InputTransform,
+  stride: number,
+): { suction: Heatmap; com: Heatmap } {
+  return {
+    suction: heatmapToCamera({ width: result.width, height: result.height, data: result.suction }, t),
+    com: heatmapToCamera(result.comHeatmap, t, stride),
+  };
+}
+
+/** Aspect warnings already given, per model and camera size: each is logged once per process. */
+const warned = new Set<string>();
+
+/** The aspect WARN for this model and camera, the first time only (null after that, or when it fits). */
+export function aspectWarningOnce(m: ModelManifest, width: number, height: number): string | null {
+  const key = `${m.name}\u0000${m.sha256}\u0000${width}x${height}`;
+  if (warned.has(key)) return null;
+  const w = aspectWarning(m, width, height);
+  if (w) warned.add(key);
+  return w;
+}
+
 /** Runs the whole pipeline on one frame. */
 export async function perceive(
   session: ModelSession,
   frame: PerceptionFrame,
   params: PerceptionParams = DEFAULT_PERCEPTION_PARAMS,
+  onWarning: (line: string) => void = (line) => process.emitWarning(line),
 ): Promise<PerceptionOutput> {
   const m = session.manifest;
   const t0 = now();
-  const input = modelInput(m, { color: frame.color, depth: frame.depth });
+  const warning = aspectWarningOnce(m, frame.camera.width, frame.camera.height);
+  if (warning) onWarning(warning);
+  const { input, transform } = encodeInput(m, {
+    color: frame.color,
+    depth: frame.depth,
+    intrinsics: frame.camera,
+  });
   const t1 = now();
   const out = await session.run(input);
   const t2 = now();
-  const model = decodePerception(m, out, params.decoding);
-  const { instances, labels } = toCamera(model, frame);
-  const { width: cw, height: ch } = frame.camera;
-  const suction = resizeHeatmap({ width: model.width, height: model.height, data: model.suction }, cw, ch);
-  const com = resizeHeatmap(model.comHeatmap, cw, ch);
+  const model = decodePerception(m, out, params.decoding, { masks: false });
+  const threshold = params.decoding.mask_threshold ?? m.decoding!.mask_threshold;
+  const { instances, labels } = toCamera(model, frame, m, out, transform, threshold);
+  const { width: cw } = frame.camera;
+  const { suction, com } = cameraHeatmaps(model, transform, m.decoding!.stride);
   const t3 = now();
+  // Peaks on the network-resolution map's content region, mapped to camera pixels by its scale.
   const found = suctionGrasps(
-    { width: model.width, height: model.height, data: model.suction },
+    contentHeatmap({ width: model.width, height: model.height, data: model.suction }, transform),
     frame.depth.metres,
     frame.camera,
     params.grasps,
@@ -227,6 +315,7 @@ export async function perceive(
     com,
     labels,
     model,
+    transform,
     times: { preprocess_ms: t1 - t0, inference_ms: t2 - t1, decode_ms: t3 - t2, grasps_ms: t4 - t3 },
   };
 }

@@ -4,7 +4,7 @@ import { type Image } from '../msg';
 import { imageToRgb } from '../image';
 import { type ModelSession } from '../models/session';
 import { instanceColour } from './overlay';
-import { modelInput } from './preprocess';
+import { encodeInput, type InputTransform } from './preprocess';
 
 export interface SegmentationOutput {
   width: number;
@@ -16,7 +16,10 @@ export interface SegmentationOutput {
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-/** Per-pixel argmax of 1xCxHxW logits, resampled (nearest) to width x height. */
+/**
+ * Per-pixel argmax of 1xCxHxW logits, resampled (nearest) to width x height: through the input transform
+ * when given (contract v2's letterbox), else stretched over the whole map.
+ */
 export function classMap(
   logits: Float32Array,
   classes: number,
@@ -24,6 +27,7 @@ export function classMap(
   mh: number,
   width: number,
   height: number,
+  t?: InputTransform,
 ): Uint8Array {
   const n = mw * mh;
   const small = new Uint8Array(n);
@@ -39,12 +43,17 @@ export function classMap(
     }
     small[i] = best;
   }
-  if (mw === width && mh === height) return small;
+  const padX = t?.padX ?? 0;
+  const padY = t?.padY ?? 0;
+  if (mw === width && mh === height && padX === 0 && padY === 0) return small;
+  const sx = t?.scaleX ?? mw / width;
+  const sy = t?.scaleY ?? mh / height;
   const out = new Uint8Array(width * height);
+  const cols = new Int32Array(width);
+  for (let x = 0; x < width; x++) cols[x] = Math.max(0, Math.min(mw - 1, Math.floor(padX + (x + 0.5) * sx)));
   for (let y = 0; y < height; y++) {
-    const row = Math.min(mh - 1, Math.floor(((y + 0.5) * mh) / height)) * mw;
-    for (let x = 0; x < width; x++)
-      out[y * width + x] = small[row + Math.min(mw - 1, Math.floor(((x + 0.5) * mw) / width))];
+    const row = Math.max(0, Math.min(mh - 1, Math.floor(padY + (y + 0.5) * sy))) * mw;
+    for (let x = 0; x < width; x++) out[y * width + x] = small[row + cols[x]];
   }
   return out;
 }
@@ -53,11 +62,19 @@ export async function segment(session: ModelSession, color: Image): Promise<Segm
   const m = session.manifest;
   const [, , mh, mw] = m.input.shape;
   const t0 = now();
-  const input = modelInput(m, { color });
+  const { input, transform } = encodeInput(m, { color });
   const t1 = now();
   const out = await session.run(input);
   const t2 = now();
-  const labels = classMap(out[m.outputs[0].name], m.classes.length, mw, mh, color.width, color.height);
+  const labels = classMap(
+    out[m.outputs[0].name],
+    m.classes.length,
+    mw,
+    mh,
+    color.width,
+    color.height,
+    transform,
+  );
   return {
     width: color.width,
     height: color.height,

@@ -9,9 +9,18 @@ import {
   poseArrayMessage,
 } from '../../perception/messages';
 import { renderOverlay } from '../../perception/overlay';
+import { DEFAULT_GEOMETRIC_PARAMS } from '../../perception/geometric-grasps';
+import {
+  DEFAULT_GRASP_SOURCE,
+  DEFAULT_GRASP_STAGE,
+  GRASP_SOURCES,
+  type GraspSource,
+  type GraspStageParams,
+  needsModel,
+  perceiveFrame,
+} from '../../perception/grasp-source';
 import {
   type CameraGrasp,
-  perceive,
   type PerceptionOutput,
   type PerceptionParams,
 } from '../../perception/pipeline';
@@ -46,6 +55,21 @@ export const PERCEPTION_PARAMETERS = {
     range: { from: 0, to: 1000 },
   }),
   max_grasps: param.integer(10, 'Most grasps per frame', { range: { from: 1, to: 1000 } }),
+  grasp_source: param.string(
+    DEFAULT_GRASP_SOURCE,
+    "'network': the model's suction heatmap; 'geometric': the measured depth alone (no model is loaded); 'hybrid': network grasps verified and re-scored on the measured depth, geometric ones filling up",
+    { choices: GRASP_SOURCES, readOnly: true },
+  ),
+  grasp_min_height: param.double(
+    DEFAULT_GEOMETRIC_PARAMS.minHeight,
+    'geometric/hybrid: height above the fitted support plane a grasp needs, metres',
+    { range: { from: 0, to: 1 } },
+  ),
+  seal_disc_radius: param.double(
+    DEFAULT_GEOMETRIC_PARAMS.discRadius,
+    'geometric/hybrid: radius of the suction seal disc scored for planarity, approach and edges, metres',
+    { range: { from: 0.002, to: 0.1 } },
+  ),
   grasp_window: param.integer(4, 'Half-size of the depth window for repair and normals, pixels', {
     range: { from: 1, to: 50 },
   }),
@@ -72,6 +96,46 @@ export const PERCEPTION_PARAMETERS = {
   }),
 };
 
+type PerceptionValues = {
+  confidence_threshold: number;
+  nms_iou: number;
+  max_instances: number;
+  suction_threshold: number;
+  suction_nms_radius: number;
+  max_grasps: number;
+  grasp_window: number;
+  grasp_source: string;
+  grasp_min_height: number;
+  seal_disc_radius: number;
+};
+
+/** The pipeline parameters perception_node's parameter values give (`eval real` runs the same). */
+export function perceptionParamsFrom(p: PerceptionValues): PerceptionParams {
+  return {
+    decoding: { score_threshold: p.confidence_threshold, nms_iou: p.nms_iou, max_instances: p.max_instances },
+    grasps: {
+      threshold: p.suction_threshold,
+      nmsRadiusPx: p.suction_nms_radius,
+      maxGrasps: p.max_grasps,
+      windowRadiusPx: p.grasp_window,
+    },
+  };
+}
+
+/** The grasp stage perception_node's parameter values give. */
+export function graspStageFrom(p: PerceptionValues): GraspStageParams {
+  return {
+    ...DEFAULT_GRASP_STAGE,
+    source: p.grasp_source as GraspSource,
+    geometric: { ...DEFAULT_GEOMETRIC_PARAMS, minHeight: p.grasp_min_height, discRadius: p.seal_disc_radius },
+  };
+}
+
+/** perception_node's parameter defaults (what config/perception.yaml sets). */
+export const PERCEPTION_DEFAULTS = Object.fromEntries(
+  Object.entries(PERCEPTION_PARAMETERS).map(([k, s]) => [k, s.default]),
+) as unknown as PerceptionValues;
+
 /**
  * perception_node: synchronised RGB-D in; suction grasps, instances with visible/amodal masks and
  * occlusion, label image and heatmaps out. Inference never queues behind itself: while a frame is in
@@ -81,19 +145,13 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
   const node = bus.createNode('perception_node', options);
   const p = node.declareParameters(PERCEPTION_PARAMETERS);
   checkRgbdInputParameters(node, p);
-  const session = await openNodeModel(node, p, 'perception');
-  const params = (): PerceptionParams => ({
-    decoding: { score_threshold: p.confidence_threshold, nms_iou: p.nms_iou, max_instances: p.max_instances },
-    grasps: {
-      threshold: p.suction_threshold,
-      nmsRadiusPx: p.suction_nms_radius,
-      maxGrasps: p.max_grasps,
-      windowRadiusPx: p.grasp_window,
-    },
-  });
+  // The geometric source runs on the measured depth alone: no model is loaded.
+  const session = needsModel(p.grasp_source as GraspSource) ? await openNodeModel(node, p, 'perception') : null;
+  const params = (): PerceptionParams => perceptionParamsFrom(p);
+  const stage = (): GraspStageParams => graspStageFrom(p);
   if (p.workspace_min.length !== p.workspace_max.length || ![0, 3].includes(p.workspace_min.length)) {
     node.destroy();
-    await session.release();
+    await session?.release();
     throw new Error('perception_node: workspace_min and workspace_max need 3 values each (or both [])');
   }
   const tf = p.grasp_frame_id ? new TfListener(node) : undefined;
@@ -181,10 +239,12 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
   const worker = new LatestFrameWorker<RgbdFrame>(
     async (frame) => {
       const t0 = Date.now();
-      const out = await perceive(
+      const out = await perceiveFrame(
         session,
         { color: frame.color, depth: frame.depth, camera: frame.camera },
         params(),
+        stage(),
+        (line) => node.logger.warn(line),
       );
       publish(frame, out);
       processed++;
@@ -204,9 +264,10 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
   );
 
   const status = () => ({
-    model: session.manifest.name,
-    precision: session.manifest.precision,
-    'execution provider': session.provider,
+    model: session?.manifest.name ?? 'none (geometric grasps)',
+    precision: session?.manifest.precision ?? '',
+    'execution provider': session?.provider ?? '',
+    'grasp source': p.grasp_source,
     'frames processed': processed,
     'frames dropped (model busy)': worker.dropped,
     'frames skipped (not triggered)': skippedUntriggered,
@@ -269,7 +330,9 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
   input.watchSync(node, p.diagnostics_period, onFault);
   diagnostics.report('model', {
     level: 'ok',
-    message: `${session.manifest.name} loaded on ${session.provider}; waiting for frames`,
+    message: session
+      ? `${session.manifest.name} loaded on ${session.provider}; waiting for frames`
+      : 'geometric grasps (no model); waiting for frames',
     values: status(),
   });
 
@@ -282,7 +345,7 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
       input.destroy();
       tf?.destroy();
       await worker.drain();
-      await session.release();
+      await session?.release();
       node.destroy();
     },
   };
