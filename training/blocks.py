@@ -50,7 +50,8 @@ class AttentionCondenser(nn.Module):
     def __init__(self, channels, embed_channels, groups=None):
         super().__init__()
         groups = groups or max(1, embed_channels // 4)  # grouped embedding: the condenser stays cheap
-        self.condense = nn.MaxPool2d(2, 2)
+        # ceil_mode: an odd size (e.g. 9 rows at stride 16 of a 144-row input) keeps its last row.
+        self.condense = nn.MaxPool2d(2, 2, ceil_mode=True)
         self.embed = nn.Sequential(
             nn.Conv2d(channels, embed_channels, 3, 1, 1, groups=groups), nn.ReLU(inplace=True),
             nn.Conv2d(embed_channels, embed_channels, 1), nn.ReLU(inplace=True))
@@ -59,6 +60,8 @@ class AttentionCondenser(nn.Module):
 
     def forward(self, v):
         a = self.expand(self.embed(self.condense(v)))
+        if a.shape[-2:] != v.shape[-2:]:  # odd sizes only (static at export): even ones are unchanged
+            a = a[..., : v.shape[-2], : v.shape[-1]]
         return v * torch.sigmoid(a) * self.scale + v
 
 

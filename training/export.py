@@ -25,7 +25,8 @@ from training_data import MIN_VISIBLE_PIXELS
 from train import build_model
 
 OPSET = 17
-MANIFEST_VERSION = 1
+# 2: input contract v2 in `input.contract` (src/models/manifest.ts); 1: the original contract (no such field).
+MANIFEST_VERSION = 2
 
 PERCEPTION_OUTPUTS = {
     "center_heatmap": "amodal box centre probability per stride-4 cell (sigmoid)",
@@ -112,8 +113,9 @@ def export(checkpoint, name, out_dir, max_mb=20.0):
     outs = outs if isinstance(outs, tuple) else (outs,)
     macs = count_macs(model, tuple(shape))
     mean, std = ckpt["mean"], ckpt["std"]
+    contract = ckpt.get("contract")
     manifest = {
-        "format_version": MANIFEST_VERSION,
+        "format_version": MANIFEST_VERSION if contract else 1,
         "name": name,
         "task": task,
         "architecture": arch,
@@ -147,6 +149,16 @@ def export(checkpoint, name, out_dir, max_mb=20.0):
         "training": ckpt["training"],
         "metrics": {},
     }
+    if contract:
+        # Input contract v2, as the runtime's encoder (`grasp-perception encode`) applied it to the training data.
+        inp = manifest["input"]
+        inp["contract"] = {"version": 2, "fit": contract["fit"], "pad_color": contract["pad_color"],
+                           "depth_encoding": contract["depth_encoding"] if channels == 4 else None,
+                           "trained_aspects": contract["trained_aspects"]}
+        if channels == 4:
+            inp["channels"] = ["red", "green", "blue", "height"]
+            inp["invalid_depth"] = "0 after normalisation (the mean height): no depth, no support plane, or padding"
+        inp["resize"] = {"color": "bilinear", "depth": "nearest"}
     if task == "perception":
         manifest["decoding"] = {
             "stride": perception_models.STRIDE,

@@ -1,7 +1,14 @@
-"""One command from a fresh clone to shipped models: data -> train -> export -> int8 -> evaluate.
+"""One command from a fresh clone to shipped models: data -> encode -> train -> export -> int8 -> evaluate.
 
     /usr/bin/python3 training/pipeline.py --budget full     # the shipped models/ (see models/RESULTS.md)
     /usr/bin/python3 training/pipeline.py --budget quick --work /tmp/q --models /tmp/q/models   # < 15 min, used by a test
+    /usr/bin/python3 training/pipeline.py --budget full --contract 2 --cells cells/default.yaml cells/domain_randomized.yaml \
+        --work /work/data/v2 --models /work/data/v2/models      # input contract v2 across cells (docs/models.md)
+
+Input contract v2 (`--contract 2`, the default for new runs): datasets are written at camera resolution (a
+cell's own camera, or --camera WxH without cells), encoded by the runtime's contract code
+(`grasp-perception encode`) at --input, and the networks trained on that. `--contract 1` is the original
+pipeline (data rendered at the 160x128 input size, depth in metres) that made every shipped v1 model.
 
 Every step is resumable: a finished step is skipped when its output exists (delete it to redo), and
 training resumes from its checkpoint. Needs `npm run build` (the simulator, calibration and evaluation
@@ -33,6 +40,9 @@ BUDGETS = {
     "quick": {"scenes": 40, "split": "70/0/30", "samples": 64, "calibration_images": 8, "eval_limit": 6},
 }
 WIDTH, HEIGHT, DATA_SEED = 160, 128, 1
+# Input contract v2's network input (4:3; the choice and its measurements: docs/models.md#input-contract)
+# and the camera of the datasets written without a cell.
+INPUT_V2, CAMERA_V2 = "192x144", "640x480"
 
 
 def run(cmd, **kw):
@@ -40,26 +50,38 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def data_step(work, b):
-    data = os.path.join(work, "data")
+def data_step(work, b, name="data", width=WIDTH, height=HEIGHT, cell=None):
+    data = os.path.join(work, name)
     manifest = os.path.join(data, "dataset.json")
     if os.path.exists(manifest):
         with open(manifest) as f:
             m = json.load(f)
-        if (m["scenes"], m["width"], m["height"], m["seed"]) == (b["scenes"], WIDTH, HEIGHT, DATA_SEED):
+        if (m["scenes"], m["seed"]) == (b["scenes"], DATA_SEED) and (cell or (m["width"], m["height"]) == (width, height)):
             return data
         raise SystemExit(f"pipeline.py: {data} holds another dataset ({m['scenes']} scenes, {m['width']}x{m['height']}, "
                          f"seed {m['seed']}); remove it or choose another --work")
-    run(CLI + ["dataset", "--out", data, "--scenes", str(b["scenes"]), "--seed", str(DATA_SEED),
-               "--width", str(WIDTH), "--height", str(HEIGHT), "--split", b["split"]])
+    cmd = CLI + ["dataset", "--out", data, "--scenes", str(b["scenes"]), "--seed", str(DATA_SEED), "--split", b["split"],
+                 "--width", str(width), "--height", str(height)]
+    if cell:
+        cmd += ["--cell", cell]
+    run(cmd)
     return data
 
 
-def train_step(arch, data, work, b, threads, device):
+def encode_step(data, size):
+    """Input contract v2: the runtime encodes the dataset (training_data.ensure_encoded skips a finished one)."""
+    import training_data
+    w, h = (int(v) for v in size.split("x"))
+    training_data.ensure_encoded(data, w, h)
+
+
+def train_step(arch, data, work, b, threads, device, size=None):
     out = os.path.join(work, "runs", arch)
     final = os.path.join(out, "final.pt")
     if not os.path.exists(final):
-        run([sys.executable, os.path.join(ROOT, "training", "train.py"), "--arch", arch, "--data", data, "--out", out,
+        datas = data if isinstance(data, list) else [data]
+        run([sys.executable, os.path.join(ROOT, "training", "train.py"), "--arch", arch, "--out", out,
+             *[a for d in datas for a in ("--data", d)], *(["--input", size] if size else []),
              "--samples", str(b["samples"]), "--threads", str(threads), "--device", device, "--resume"])
     return final
 
@@ -105,17 +127,38 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu", help="cuda on a GPU machine (torch 2.x)")
     p.add_argument("--skip-results", action="store_true")
+    p.add_argument("--contract", type=int, choices=(1, 2), default=2, help="input contract (docs/models.md)")
+    p.add_argument("--input", default=INPUT_V2, help="contract 2: network input WIDTHxHEIGHT")
+    p.add_argument("--camera", default=CAMERA_V2, help="contract 2 without --cells: the dataset's camera WIDTHxHEIGHT")
+    p.add_argument("--cells", nargs="*", default=[],
+                   help="contract 2: one dataset per cell file; the first cell's held-out split is what RESULTS.md reports")
+    p.add_argument("--archs", nargs="*", default=None, help="train only these (default: every perception and segmentation model)")
     args = p.parse_args(argv)
     b = BUDGETS[args.budget]
     models = args.models or (os.path.join(ROOT, "models") if args.budget == "full" else os.path.join(args.work, "models"))
     os.makedirs(models, exist_ok=True)
     started = time.time()
-    data = data_step(args.work, b)
-    for arch in PERCEPTION + SEGMENTATION:
-        final = train_step(arch, data, args.work, b, args.threads, args.device)
+    size = None
+    if args.contract == 1:
+        data = data_step(args.work, b)
+        datas = [data]
+    else:
+        size = args.input
+        if args.cells:
+            datas = [data_step(args.work, b, "data_" + os.path.splitext(os.path.basename(c))[0], cell=c) for c in args.cells]
+        else:
+            cw, ch = (int(v) for v in args.camera.split("x"))
+            datas = [data_step(args.work, b, f"data_{cw}x{ch}", cw, ch)]
+        for d in datas:
+            encode_step(d, size)
+        data = datas[0]
+    archs = args.archs or PERCEPTION + SEGMENTATION
+    for arch in archs:
+        final = train_step(arch, datas, args.work, b, args.threads, args.device, size)
         export_mod.export(final, arch, models)
     for name in INT8:
-        int8_step(name, models, data, args.work, b)
+        if name in archs:
+            int8_step(name, models, data, args.work, b)
     summary = {"budget": args.budget, "models": models, "data": data}
     if not args.skip_results:
         cmd = CLI + ["results", "--models", models, "--data", data, "--threads", str(args.threads)]

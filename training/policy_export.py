@@ -44,7 +44,7 @@ def export_policy(model, spec, name, out_dir, arch, training, description_suffix
     counted = build_policy(arch, spec["channels"])[0] if getattr(model, "is_qat", False) else model
     macs = count_macs(counted, tuple(shape))  # all R rotations: the compute of one decision
     manifest = {
-        "format_version": export_mod.MANIFEST_VERSION,
+        "format_version": 1,  # a policy's manifest has no input contract v2
         "name": name,
         "task": "policy",
         "architecture": arch,

@@ -158,6 +158,38 @@ class Flips(unittest.TestCase):
         self.assertTrue(torch.equal(b1["center"], b0["center"].flip(-1).flip(-2)))
 
 
+class InputContractV2(unittest.TestCase):
+    """Training data through the runtime's contract encoder (`grasp-perception encode`): letterboxed, heights."""
+
+    def test_encoded_split_and_targets_in_the_network_frame(self):
+        from training_data import load_split_v2
+        with tempfile.TemporaryDirectory() as tmp:
+            import shutil
+            root = os.path.join(tmp, "d")
+            shutil.copytree(data_dir(), root, ignore=shutil.ignore_patterns("*.cache.pt", "encoded"))
+            # 160x128 (5:4) into a 4:3 128x96 input: scale 0.75, content 120x96, 4 columns of padding each side.
+            d = load_split_v2(root, "train", 128, 96, cache=False)
+            self.assertEqual(tuple(d["rgb"].shape[1:]), (3, 96, 128))
+            self.assertEqual(d["contract"]["fit"], "letterbox")
+            self.assertEqual(d["aspects"], [1.25])
+            self.assertTrue(bool((d["rgb"][:, :, :, :4] == 0).all()))  # the pad colour
+            self.assertTrue(bool(torch.isnan(d["depth"][:, :, :4].float()).all()))  # padding has no height
+            heights = d["depth"][:, :, 4:-4].float()
+            self.assertGreater(float(torch.isfinite(heights).float().mean()), 0.5)
+            # The bin floor is the support: most heights are within a few cm of 0, none far below it.
+            finite = heights[torch.isfinite(heights)]
+            self.assertLess(float(finite.median().abs()), 0.03)
+            self.assertGreater(float(finite.min()), -0.05)
+            boxes = d["boxes"][d["valid"]]
+            self.assertTrue(bool((boxes[:, 0] >= 4 - 1e-4).all() and (boxes[:, 2] <= 124 + 1e-4).all()))
+            v1 = load_split(data_dir(), "train", cache=False)
+            self.assertTrue(torch.allclose(boxes[:, 0], 4 + 0.75 * v1["boxes"][v1["valid"]][:, 0]))
+            mean, std = normalisation(d)
+            x = make_input(d["rgb"][:2], d["depth"][:2], mean, std, contract=2)
+            self.assertTrue(bool(torch.isfinite(x).all()))
+            self.assertTrue(bool((x[:, 3, :, :4] == 0).all()))
+
+
 class CheckpointResume(unittest.TestCase):
     def test_resume_reproduces_an_uninterrupted_run(self):
         import train

@@ -21,7 +21,32 @@ from losses import perception_loss, segmentation_loss
 from machine import machine
 from perception_models import BACKBONES, GraspNet
 from segmentation_models import SEGMENTERS, build_segmenter
-from training_data import batch, load_split, make_input, normalisation
+from training_data import batch, load_split, load_split_v2, make_input, normalisation
+
+
+def parse_input(text):
+    """'192x144' -> (192, 144); None stays None (input contract v1: the dataset's own size)."""
+    if text is None:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"train.py: --input must be WIDTHxHEIGHT like 192x144, got {text!r}")
+    return w, h
+
+
+def load_training_data(dirs, size):
+    """The training split of one or more datasets: v1 (size None) from one dataset at the input size, v2
+    (size (W, H)) through the encoded contract, several datasets (e.g. one per cell) concatenated."""
+    if size is None:
+        if len(dirs) != 1:
+            raise SystemExit("train.py: several --data need --input (input contract v2)")
+        return load_split(dirs[0], "train")
+    parts = [load_split_v2(d, "train", size[0], size[1]) for d in dirs]
+    data = {k: torch.cat([p[k] for p in parts]) for k in parts[0] if k not in ("version", "contract", "aspects")}
+    data.update(version=parts[0]["version"], contract=parts[0]["contract"],
+                aspects=sorted({a for p in parts for a in p["aspects"]}))
+    return data
 
 
 def task_of(arch):
@@ -49,8 +74,11 @@ def train(args):
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     task = task_of(args.arch)
-    data = load_split(args.data, "train")
-    with open(os.path.join(args.data, "dataset.json")) as f:
+    size = parse_input(args.input)
+    dirs = args.data
+    data = load_training_data(dirs, size)
+    contract = 2 if "contract" in data else 1
+    with open(os.path.join(dirs[0], "dataset.json")) as f:
         dataset_manifest = json.load(f)
     num_classes = len(dataset_manifest["semantic_classes"])
     mean, std = normalisation(data)
@@ -88,10 +116,10 @@ def train(args):
             for group in opt.param_groups:
                 group["lr"] = learning_rate(step, steps, args.lr, warmup)
             if task == "perception":
-                x = make_input(b["rgb"], b["depth"], mean, std)
+                x = make_input(b["rgb"], b["depth"], mean, std, contract=contract)
                 loss, parts = perception_loss(model.forward_dict(x), b)
             else:
-                x = make_input(b["rgb"], b["depth"], mean, std, with_depth=False)
+                x = make_input(b["rgb"], b["depth"], mean, std, with_depth=False, contract=contract)
                 loss, parts = segmentation_loss(model(x), b)
             if not torch.isfinite(loss):
                 raise SystemExit(f"train.py: {args.arch} loss is {float(loss)} at step {step}; lower --lr")
@@ -119,8 +147,12 @@ def train(args):
     final = {
         "arch": args.arch, "task": task, "model": model.state_dict(), "mean": mean, "std": std,
         "num_classes": num_classes, "semantic_classes": dataset_manifest["semantic_classes"],
-        "width": dataset_manifest["width"], "height": dataset_manifest["height"],
+        "width": size[0] if size else dataset_manifest["width"],
+        "height": size[1] if size else dataset_manifest["height"],
+        # Input contract v2: the camera aspects the training data came from (the runtime WARNs for others).
+        "contract": {**data["contract"], "trained_aspects": data["aspects"]} if contract == 2 else None,
         "training": {"dataset_seed": dataset_manifest["seed"], "dataset_scenes": dataset_manifest["scenes"],
+                     "datasets": [os.path.basename(os.path.normpath(d)) for d in dirs],
                      "train_scenes": n, "samples": steps * args.batch, "batch": args.batch, "steps": steps,
                      "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up {warmup} steps, cosine to 5 %",
                      "augmentation": "random horizontal and vertical flips", "seed": args.seed,
@@ -134,7 +166,10 @@ def train(args):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--arch", required=True)
-    p.add_argument("--data", required=True, help="directory written by `grasp-perception dataset`")
+    p.add_argument("--data", required=True, action="append",
+                   help="directory written by `grasp-perception dataset` (repeat: several, with --input)")
+    p.add_argument("--input", default=None,
+                   help="input contract v2 at this network input, WIDTHxHEIGHT (e.g. 192x144); default: v1 at the dataset's size")
     p.add_argument("--out", required=True)
     p.add_argument("--samples", type=int, default=9600, help="training budget in images")
     p.add_argument("--batch", type=int, default=8)

@@ -2,10 +2,19 @@
 
 A split is decoded once (PNG + RLE) into a tensor cache next to the data (`<split>.cache.pt`), so the
 training loop only slices tensors. Targets follow the decoding contract of docs/models.md.
+
+Input contract v1 (`input_size=None`): the dataset is written at the network input size; depth in metres.
+Input contract v2 (`input_size=(W, H)`): the dataset is written at camera resolution (any sizes, any
+aspect) and encoded by the runtime's own code (`grasp-perception encode`: letterbox, height above the
+support plane); here only the annotations (boxes, masks, centres of mass) are mapped into the network
+frame with each scene's transform. Run `encode` first (or let `ensure_encoded` run it).
 """
 
+import json
 import math
 import os
+import shutil
+import subprocess
 
 import numpy as np
 import torch
@@ -20,6 +29,9 @@ MAX_INSTANCES = 16
 # evaluation as well: src/eval/perception.ts uses the manifest's copy of this number).
 MIN_VISIBLE_PIXELS = 4
 CACHE_VERSION = 2
+CACHE_VERSION_V2 = 1
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLI = [shutil.which("node") or "node", os.path.join(ROOT, "bin", "grasp-perception.js")]
 
 
 def gaussian_radius(h, w, min_overlap=0.7):
@@ -55,9 +67,10 @@ def downsample_mask(mask, factor):
     return (m.mean(axis=(1, 3)) >= 0.5).astype(np.uint8)
 
 
-def scene_targets(sample):
-    """Dense stride-4 heatmaps and padded per-instance targets for one scene."""
-    height, width = sample["rgb"].shape[:2]
+def scene_targets(sample, height=None, width=None):
+    """Dense stride-4 heatmaps and padded per-instance targets for one scene (annotations in network pixels)."""
+    if height is None:
+        height, width = sample["rgb"].shape[:2]
     gh, gw = height // STRIDE, width // STRIDE
     center = np.zeros((gh, gw), np.float32)
     com = np.zeros((gh, gw), np.float32)
@@ -113,30 +126,115 @@ def load_split(root, split, cache=True):
     return data
 
 
+def ensure_encoded(root, width, height):
+    """DIR/encoded/<W>x<H>/, written by the runtime's contract code (`grasp-perception encode`) if missing."""
+    enc = os.path.join(root, "encoded", f"{width}x{height}")
+    if not all(os.path.exists(os.path.join(enc, f"{s}.json")) for s in ("train", "val", "test")):
+        subprocess.run(CLI + ["encode", "--data", root, "--input", f"{width}x{height}"], check=True,
+                       stdout=subprocess.DEVNULL)
+    return enc
+
+
+def warp_mask(mask, t, height, width):
+    """A camera-resolution binary mask in the network frame: area-resampled into the content, padded, >= 0.5."""
+    m = torch.from_numpy(mask).float()[None, None]
+    m = F.interpolate(m, size=(t["contentHeight"], t["contentWidth"]), mode="area")[0, 0]
+    out = torch.zeros(height, width)
+    out[t["padY"]:t["padY"] + t["contentHeight"], t["padX"]:t["padX"] + t["contentWidth"]] = m
+    return (out >= 0.5).numpy().astype(np.uint8)
+
+
+def network_annotations(sample, t, height, width):
+    """The scene's annotations with boxes, masks and centres of mass in network pixels (the transform t)."""
+    sx, sy, px, py = t["scaleX"], t["scaleY"], t["padX"], t["padY"]
+    anns, vis, amo = [], [], []
+    for ann, vmask, amask in zip(sample["annotations"], sample["visible_masks"], sample["amodal_masks"]):
+        x, y, w, h = ann["bbox"]
+        c = ann["center_of_mass"]["pixel"]
+        anns.append({**ann, "bbox": [px + x * sx, py + y * sy, w * sx, h * sy], "area": ann["area"] * sx * sy,
+                     "center_of_mass": {**ann["center_of_mass"], "pixel": {
+                         "u": px + (c["u"] + 0.5) * sx - 0.5, "v": py + (c["v"] + 0.5) * sy - 0.5}}})
+        vis.append(warp_mask(vmask, t, height, width))
+        amo.append(warp_mask(amask, t, height, width))
+    return {"annotations": anns, "visible_masks": vis, "amodal_masks": amo}
+
+
+def load_split_v2(root, split, width, height, cache=True):
+    """A split through input contract v2 at a width x height network input (cached in the encoded dir)."""
+    enc = ensure_encoded(root, width, height)
+    path = os.path.join(enc, f"{split}.cache.pt")
+    if cache and os.path.exists(path):
+        data = torch.load(path)
+        if data.get("version") == CACHE_VERSION_V2:
+            return data
+    with open(os.path.join(enc, f"{split}.json")) as f:
+        index = json.load(f)
+    ds = GraspDataset(root, split)
+    if len(ds) == 0:
+        raise ValueError(f"{root}: split {split!r} has no scenes")
+    n = width * height
+    raw = np.fromfile(os.path.join(enc, f"{split}.bin"), dtype=np.uint8)
+    if raw.size != index["bytes_per_scene"] * len(ds) or len(index["scenes"]) != len(ds):
+        raise ValueError(f"{enc}/{split}.bin does not hold {len(ds)} scenes of {width}x{height}: run encode again")
+    cols = {k: [] for k in ("rgb", "depth", "semantic", "suction", "center", "com", "boxes", "occluded", "valid", "vis", "amo")}
+    aspects = set()
+    for i in range(len(ds)):
+        s = ds[i]
+        rec = index["scenes"][i]
+        if rec["image_id"] != s["image"]["id"]:
+            raise ValueError(f"{enc}/{split}.json: scene {i} is image {rec['image_id']}, the dataset has {s['image']['id']}")
+        aspects.add(round(rec["camera"][0] / rec["camera"][1], 3))
+        b = raw[i * index["bytes_per_scene"]:(i + 1) * index["bytes_per_scene"]]
+        rgb = b[:3 * n].reshape(height, width, 3)
+        h16 = b[3 * n:5 * n].view("<i2").reshape(height, width).astype(np.float32)
+        heights = np.where(h16 == index["invalid_height"], np.nan, h16 * index["height_unit_m"]).astype(np.float32)
+        cols["rgb"].append(torch.from_numpy(rgb.copy()).permute(2, 0, 1))
+        cols["depth"].append(torch.from_numpy(heights).half())
+        cols["semantic"].append(torch.from_numpy(b[5 * n:6 * n].reshape(height, width).astype(np.int64)))
+        suction = b[6 * n:8 * n].view("<u2").reshape(height, width).astype(np.float32) / 65535
+        cols["suction"].append(torch.from_numpy(suction).half())
+        net = network_annotations(s, rec["transform"], height, width)
+        for k, v in zip(("center", "com", "boxes", "occluded", "valid", "vis", "amo"), scene_targets(net, height, width)):
+            cols[k].append(torch.from_numpy(v))
+    data = {k: torch.stack(v) for k, v in cols.items()}
+    data["version"] = CACHE_VERSION_V2
+    data["contract"] = index["contract"]  # as the runtime's encoder wrote it: the export copies it
+    data["aspects"] = sorted(aspects)
+    if cache:
+        torch.save(data, path)
+    return data
+
+
+def depth_valid(depth, contract=1):
+    """Valid depth-channel values: v1 metres > 0 (0 = invalid); v2 heights, any finite value (NaN = invalid)."""
+    return torch.isfinite(depth) if contract == 2 else depth > 0
+
+
 def normalisation(data, scenes=256):
-    """Per-channel mean/std of RGB (0-255 scale) and of valid depth (metres), from the first scenes."""
+    """Per-channel mean/std of RGB (0-255 scale) and of valid depth (metres) or height, from the first scenes."""
     rgb = data["rgb"][:scenes].float()
     depth = data["depth"][:scenes].float()
-    valid = depth > 0
+    valid = depth_valid(depth, 2 if "contract" in data else 1)
     mean = [float(rgb[:, c].mean()) for c in range(3)] + [float(depth[valid].mean())]
     std = [float(rgb[:, c].std()) for c in range(3)] + [float(depth[valid].std())]
     return mean, std
 
 
-def make_input(rgb, depth, mean, std, with_depth=True):
-    """uint8 RGB (Bx3xHxW) + metres (BxHxW, 0 = invalid) -> normalised float input; invalid depth -> 0 (the mean)."""
+def make_input(rgb, depth, mean, std, with_depth=True, contract=1):
+    """uint8 RGB (Bx3xHxW) + depth channel (BxHxW: v1 metres, 0 = invalid; v2 height above the support, NaN =
+    invalid) -> normalised float input; invalid -> 0 (the mean). The runtime: src/perception/preprocess.ts."""
     dev = rgb.device
     x = (rgb.float() - torch.tensor(mean[:3], device=dev).view(1, 3, 1, 1)) / torch.tensor(std[:3], device=dev).view(1, 3, 1, 1)
     if not with_depth:
         return x
     d = depth.float()
-    dn = torch.where(d > 0, (d - mean[3]) / std[3], torch.zeros_like(d))
+    dn = torch.where(depth_valid(d, contract), (d - mean[3]) / std[3], torch.zeros_like(d))
     return torch.cat([x, dn[:, None]], 1)
 
 
 def batch(data, idx, flip_h=None, flip_v=None):
     """Slice a batch and apply per-sample flips (flip-consistent targets: see scene_targets)."""
-    b = {k: v[idx] for k, v in data.items() if k != "version"}
+    b = {k: v[idx] for k, v in data.items() if k not in ("version", "contract", "aspects")}
     if flip_h is None:
         return b
     _, _, height, width = b["rgb"].shape
