@@ -35,14 +35,16 @@ INT8 = ["fast_graspnext", "attendseg", "resnet_graspnext"]
 
 BUDGETS = {
     # The budget that produced models/: 2400 scenes at 160x128, 9600 training images per network.
-    "full": {"scenes": 2400, "split": "80/5/15", "samples": 9600, "calibration_images": 128, "eval_limit": None},
-    # A smoke-sized run of every step (a test runs it end to end).
-    "quick": {"scenes": 40, "split": "70/0/30", "samples": 64, "calibration_images": 8, "eval_limit": 6},
+    "full": {"scenes": 2400, "split": "80/5/15", "samples": 9600, "calibration_images": 128, "eval_limit": None,
+             "camera": "640x480"},
+    # A smoke-sized run of every step (a test runs it end to end); contract 2 renders a 320x240 camera (4:3).
+    "quick": {"scenes": 40, "split": "70/0/30", "samples": 64, "calibration_images": 8, "eval_limit": 6,
+              "camera": "320x240"},
 }
 WIDTH, HEIGHT, DATA_SEED = 160, 128, 1
 # Input contract v2's network input (4:3; the choice and its measurements: docs/models.md#input-contract)
 # and the camera of the datasets written without a cell.
-INPUT_V2, CAMERA_V2 = "192x144", "640x480"
+INPUT_V2 = "192x144"
 
 
 def run(cmd, **kw):
@@ -129,7 +131,8 @@ def main(argv=None):
     p.add_argument("--skip-results", action="store_true")
     p.add_argument("--contract", type=int, choices=(1, 2), default=2, help="input contract (docs/models.md)")
     p.add_argument("--input", default=INPUT_V2, help="contract 2: network input WIDTHxHEIGHT")
-    p.add_argument("--camera", default=CAMERA_V2, help="contract 2 without --cells: the dataset's camera WIDTHxHEIGHT")
+    p.add_argument("--camera", default=None,
+                   help="contract 2 without --cells: the dataset's camera WIDTHxHEIGHT (default: the budget's)")
     p.add_argument("--cells", nargs="*", default=[],
                    help="contract 2: one dataset per cell file; the first cell's held-out split is what RESULTS.md reports")
     p.add_argument("--archs", nargs="*", default=None, help="train only these (default: every perception and segmentation model)")
@@ -147,7 +150,7 @@ def main(argv=None):
         if args.cells:
             datas = [data_step(args.work, b, "data_" + os.path.splitext(os.path.basename(c))[0], cell=c) for c in args.cells]
         else:
-            cw, ch = (int(v) for v in args.camera.split("x"))
+            cw, ch = (int(v) for v in (args.camera or b["camera"]).split("x"))
             datas = [data_step(args.work, b, f"data_{cw}x{ch}", cw, ch)]
         for d in datas:
             encode_step(d, size)
