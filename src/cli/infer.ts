@@ -10,9 +10,10 @@ import {
   ImageFormatError,
 } from '../image';
 import { PACKAGE_ROOT } from '../msg';
-import { openModel } from '../models/session';
+import { openModel, type ModelSession } from '../models/session';
+import { type GraspSource, needsModel, perceiveFrame } from '../perception/grasp-source';
 import { renderOverlay } from '../perception/overlay';
-import { perceive } from '../perception/pipeline';
+import { graspStageFrom, PERCEPTION_DEFAULTS, perceptionParamsFrom } from '../nodes/perception/node';
 
 export interface InferOptions {
   rgb: string;
@@ -21,6 +22,8 @@ export interface InferOptions {
   out: string;
   model: string;
   threads: number;
+  /** Default: perception_node's grasp_source. 'geometric' loads no model. */
+  graspSource?: GraspSource;
 }
 
 function readFile(file: string, what: string): Uint8Array {
@@ -70,15 +73,22 @@ export async function runInfer(o: InferOptions): Promise<{ grasps: number; insta
       `${o.depth} is ${depth.width}x${depth.height}, ${o.rgb} is ${color.width}x${color.height}: depth must be aligned to colour`,
     );
   }
-  const manifest = path.isAbsolute(o.model) ? o.model : path.resolve(o.model);
-  const session = await openModel(fs.existsSync(manifest) ? manifest : path.join(PACKAGE_ROOT, o.model), {
-    intraOpThreads: o.threads,
-  });
+  // perception_node's defaults, so `infer` shows what the node would publish for this frame.
+  const values = { ...PERCEPTION_DEFAULTS, grasp_source: o.graspSource ?? PERCEPTION_DEFAULTS.grasp_source };
+  const stage = graspStageFrom(values);
+  let session: ModelSession | null = null;
+  if (needsModel(stage.source)) {
+    const manifest = path.isAbsolute(o.model) ? o.model : path.resolve(o.model);
+    session = await openModel(fs.existsSync(manifest) ? manifest : path.join(PACKAGE_ROOT, o.model), {
+      intraOpThreads: o.threads,
+    });
+  }
   try {
-    const out = await perceive(session, { color, depth, camera });
+    const out = await perceiveFrame(session, { color, depth, camera }, perceptionParamsFrom(values), stage);
     fs.mkdirSync(o.out, { recursive: true });
     const result = {
-      model: session.manifest.name,
+      model: session?.manifest.name ?? null,
+      grasp_source: stage.source,
       image: { width: camera.width, height: camera.height, frame_id: info.header.frame_id },
       grasps: out.grasps.map((g) => ({
         u: g.u,
@@ -129,6 +139,6 @@ export async function runInfer(o: InferOptions): Promise<{ grasps: number; insta
     fs.writeFileSync(path.join(o.out, 'overlay.png'), encodePng(renderOverlay(color, out, camera)));
     return { grasps: result.grasps.length, instances: result.instances.length, out: o.out };
   } finally {
-    await session.release();
+    await session?.release();
   }
 }

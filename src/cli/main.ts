@@ -9,6 +9,7 @@ import { runDemo } from './demo';
 import { simRender } from './sim-render';
 import { registerModelCommands } from './models';
 import { registerFuzzCommand } from './fuzz';
+import { registerEvalReal } from './eval-real';
 import { recordSim, type RecordOptions } from '../bag/replay';
 import { serveSim } from '../policy/sim-server';
 import { parseSplit, writeDataset } from '../dataset';
@@ -240,6 +241,7 @@ export function buildProgram(
     );
 
   registerModelCommands(program, io, integer);
+  registerEvalReal(program, io, integer);
   registerFuzzCommand(program, io, integer);
 
   return program;

@@ -19,11 +19,7 @@ import {
   needsModel,
   perceiveFrame,
 } from '../../perception/grasp-source';
-import {
-  type CameraGrasp,
-  type PerceptionOutput,
-  type PerceptionParams,
-} from '../../perception/pipeline';
+import { type CameraGrasp, type PerceptionOutput, type PerceptionParams } from '../../perception/pipeline';
 import { rotateVector, transformPose } from '../../geometry';
 import { TfListener } from '../../tf';
 import { Diagnostics } from '../diagnostics';
@@ -146,7 +142,9 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
   const p = node.declareParameters(PERCEPTION_PARAMETERS);
   checkRgbdInputParameters(node, p);
   // The geometric source runs on the measured depth alone: no model is loaded.
-  const session = needsModel(p.grasp_source as GraspSource) ? await openNodeModel(node, p, 'perception') : null;
+  const session = needsModel(p.grasp_source as GraspSource)
+    ? await openNodeModel(node, p, 'perception')
+    : null;
   const params = (): PerceptionParams => perceptionParamsFrom(p);
   const stage = (): GraspStageParams => graspStageFrom(p);
   if (p.workspace_min.length !== p.workspace_max.length || ![0, 3].includes(p.workspace_min.length)) {

@@ -1,0 +1,498 @@
+// Suction grasps from the measured depth alone, and the same checks applied to a network's grasps:
+// support plane fitted in the frame -> pixels clearly above it -> surfaces (connected, no depth step)
+// that touch the image border dropped (bin walls, the world outside the bin) -> a seal score from a
+// plane fitted in a disc of the suction cup's radius (planarity, approach angle, distance to depth
+// edges) -> non-maximum suppression. Pure: plain arrays in, plain objects out.
+// Method and constants: docs/grasping.md.
+import {
+  fitSupportPlane,
+  heightAbovePlane,
+  orientTowards,
+  type PinholeIntrinsics,
+  quaternionFromZAxis,
+  scaleVector,
+  type SupportPlane,
+  type SupportPlaneOptions,
+  symmetricEigen3,
+  type Vec3,
+  vec3,
+} from '../geometry';
+import { type SuctionGraspCandidate } from './grasps';
+
+export interface GeometricGraspParams {
+  /** A pixel is a candidate when it is at least this high above the support, metres. */
+  minHeight: number;
+  /** Neighbouring pixels whose depths differ by more lie on different surfaces (a depth edge), metres. */
+  edgeJump: number;
+  /** Radius of the suction cup's seal disc, metres. */
+  discRadius: number;
+  /** Candidates are scored on a grid of this step, camera pixels. */
+  stridePx: number;
+  /** Planarity residual (RMS in the disc) at which the planarity term is e^-1, metres. */
+  planarityScale: number;
+  /** Approach angle (surface normal vs support normal or camera ray, the larger) scoring 0, degrees. */
+  maxApproachDeg: number;
+  /**
+   * A surface with more than this fraction of its pixels steeper than `steepDeg` to the support is a
+   * wall (of a bin that lies wholly in view), dropped like one that touches the image border.
+   */
+  maxSteepFraction: number;
+  steepDeg: number;
+  /**
+   * Pixels this close to the image edge count as the border (a fraction of the width): depth
+   * cameras leave bands of invalid depth there, which would otherwise cut a wall off the border.
+   */
+  borderMargin: number;
+  /** Fraction of a disc's pixels that must have depth on the same surface. */
+  minDiscCoverage: number;
+  /** Grasps scoring below this are not returned. */
+  minScore: number;
+  /** Support-plane fit options (defaults: src/geometry/support-plane.ts). */
+  support?: SupportPlaneOptions;
+}
+
+export const DEFAULT_GEOMETRIC_PARAMS: GeometricGraspParams = {
+  minHeight: 0.012,
+  edgeJump: 0.008,
+  discRadius: 0.01,
+  stridePx: 3,
+  planarityScale: 0.0025,
+  maxApproachDeg: 60,
+  maxSteepFraction: 0.5,
+  borderMargin: 0.02,
+  steepDeg: 60,
+  minDiscCoverage: 0.6,
+  minScore: 0.05,
+};
+
+/** What the measured depth says about a frame: support, heights, surfaces and edges. */
+export interface DepthAnalysis {
+  width: number;
+  height: number;
+  plane: SupportPlane | null;
+  /** Height above the support per pixel, metres (NaN: invalid depth or no support). */
+  heights: Float32Array;
+  /** Surface id per pixel of the candidates (above the support), 0 = none; ids start at 1. */
+  regions: Int32Array;
+  /** Per region id: 1 when it touches the image border or is mostly steep (a wall: dropped), else 0. */
+  touchesBorder: Uint8Array;
+  /** Per region id: fraction of its pixels steeper than `steepDeg` to the support. */
+  steepFraction: Float32Array;
+  /** Per region id: pixel count. */
+  regionPixels: Int32Array;
+  /** Distance to the nearest depth edge or invalid pixel, camera pixels (chamfer 3-4, /3). */
+  edgeDistance: Float32Array;
+}
+
+const valid = (z: number) => z > 0 && z !== Infinity;
+
+/** Depth edges (a step above `jump` to a 4-neighbour, or invalid depth) and the distance to them. */
+function edgeDistanceMap(depth: Float32Array, width: number, height: number, jump: number): Float32Array {
+  const big = 1e9;
+  const d = new Float32Array(width * height);
+  for (let v = 0; v < height; v++) {
+    for (let u = 0; u < width; u++) {
+      const i = v * width + u;
+      const z = depth[i];
+      let edge = !valid(z);
+      if (!edge && u + 1 < width) edge = !(Math.abs(depth[i + 1] - z) <= jump);
+      if (!edge && u > 0) edge = !(Math.abs(depth[i - 1] - z) <= jump);
+      if (!edge && v + 1 < height) edge = !(Math.abs(depth[i + width] - z) <= jump);
+      if (!edge && v > 0) edge = !(Math.abs(depth[i - width] - z) <= jump);
+      d[i] = edge ? 0 : big;
+    }
+  }
+  // Two-pass 3-4 chamfer distance.
+  for (let v = 0; v < height; v++) {
+    for (let u = 0; u < width; u++) {
+      const i = v * width + u;
+      let m = d[i];
+      if (u > 0) m = Math.min(m, d[i - 1] + 3);
+      if (v > 0) {
+        m = Math.min(m, d[i - width] + 3);
+        if (u > 0) m = Math.min(m, d[i - width - 1] + 4);
+        if (u + 1 < width) m = Math.min(m, d[i - width + 1] + 4);
+      }
+      d[i] = m;
+    }
+  }
+  for (let v = height - 1; v >= 0; v--) {
+    for (let u = width - 1; u >= 0; u--) {
+      const i = v * width + u;
+      let m = d[i];
+      if (u + 1 < width) m = Math.min(m, d[i + 1] + 3);
+      if (v + 1 < height) {
+        m = Math.min(m, d[i + width] + 3);
+        if (u + 1 < width) m = Math.min(m, d[i + width + 1] + 4);
+        if (u > 0) m = Math.min(m, d[i + width - 1] + 4);
+      }
+      d[i] = m;
+    }
+  }
+  for (let i = 0; i < d.length; i++) d[i] /= 3;
+  return d;
+}
+
+/**
+ * Support plane, heights, candidate surfaces (4-connected pixels above the support without a depth
+ * step between them) and the edge distance map of one frame's depth (metres, NaN/0 = invalid).
+ */
+export function analyseDepth(
+  depth: Float32Array,
+  camera: PinholeIntrinsics & { width: number; height: number },
+  params: GeometricGraspParams = DEFAULT_GEOMETRIC_PARAMS,
+): DepthAnalysis {
+  const { width, height } = camera;
+  const n = width * height;
+  const plane = fitSupportPlane(depth, width, height, camera, params.support);
+  const heights = plane
+    ? heightAbovePlane(depth, width, height, camera, plane)
+    : new Float32Array(n).fill(NaN);
+  const regions = new Int32Array(n);
+  const border: number[] = [0];
+  const sizes: number[] = [0];
+  const stack = new Int32Array(n);
+  const m = Math.max(1, Math.round(params.borderMargin * width));
+  const { minHeight, edgeJump } = params;
+  let next = 1;
+  for (let start = 0; start < n; start++) {
+    if (regions[start] !== 0 || !(heights[start] >= params.minHeight)) continue;
+    const id = next++;
+    let touches = 0;
+    let size = 0;
+    let top = 0;
+    stack[top++] = start;
+    regions[start] = id;
+    while (top > 0) {
+      const i = stack[--top];
+      size++;
+      const u = i % width;
+      const v = (i - u) / width;
+      if (u < m || v < m || u >= width - m || v >= height - m) touches = 1;
+      const z = depth[i];
+      for (let k = 0; k < 4; k++) {
+        const j =
+          k === 0
+            ? u > 0
+              ? i - 1
+              : -1
+            : k === 1
+              ? u + 1 < width
+                ? i + 1
+                : -1
+              : k === 2
+                ? i - width
+                : i + width;
+        if (j < 0 || j >= n || regions[j] !== 0 || !(heights[j] >= minHeight)) continue;
+        if (Math.abs(depth[j] - z) <= edgeJump) {
+          regions[j] = id;
+          stack[top++] = j;
+        }
+      }
+    }
+    border.push(touches);
+    sizes.push(size);
+  }
+  // Steep pixels: the surface normal (from the neighbours' back-projected points) far from the support's.
+  const steep = new Float64Array(next);
+  const pixels = new Float64Array(next);
+  if (plane) {
+    const { fx, fy, cx, cy } = camera;
+    const cosSteep = Math.cos((params.steepDeg * Math.PI) / 180);
+    const pn = plane.normal;
+    for (let i = 0; i < n; i++) {
+      const id = regions[i];
+      if (id === 0) continue;
+      const u = i % width;
+      const v = (i - u) / width;
+      if (u === 0 || v === 0 || u === width - 1 || v === height - 1) continue;
+      const zl = depth[i - 1];
+      const zr = depth[i + 1];
+      const zu = depth[i - width];
+      const zd = depth[i + width];
+      if (!(valid(zl) && valid(zr) && valid(zu) && valid(zd))) continue;
+      // Tangents along u and v between the neighbours' points.
+      const ax = ((u + 1 - cx) * zr) / fx - ((u - 1 - cx) * zl) / fx;
+      const ay = ((v - cy) * (zr - zl)) / fy;
+      const az = zr - zl;
+      const bx = ((u - cx) * (zd - zu)) / fx;
+      const by = ((v + 1 - cy) * zd) / fy - ((v - 1 - cy) * zu) / fy;
+      const bz = zd - zu;
+      const nx = ay * bz - az * by;
+      const ny = az * bx - ax * bz;
+      const nz = ax * by - ay * bx;
+      const len = Math.hypot(nx, ny, nz);
+      if (!(len > 0)) continue;
+      pixels[id]++;
+      if (Math.abs(nx * pn.x + ny * pn.y + nz * pn.z) / len < cosSteep) steep[id]++;
+    }
+  }
+  const steepFraction = new Float32Array(next);
+  for (let id = 1; id < next; id++) {
+    steepFraction[id] = pixels[id] > 0 ? steep[id] / pixels[id] : 0;
+    if (steepFraction[id] > params.maxSteepFraction) border[id] = 1;
+  }
+  return {
+    width,
+    height,
+    plane,
+    heights,
+    regions,
+    touchesBorder: Uint8Array.from(border),
+    steepFraction,
+    regionPixels: Int32Array.from(sizes),
+    edgeDistance: edgeDistanceMap(depth, width, height, params.edgeJump),
+  };
+}
+
+export interface SealEstimate {
+  score: number;
+  point: Vec3;
+  /** Disc plane normal, towards the camera. */
+  normal: Vec3;
+  planeRms: number;
+  /** The three terms multiplied into the score. */
+  planarity: number;
+  approach: number;
+  edge: number;
+}
+
+/**
+ * Seal score in [0, 1] at pixel (u, v): planarity × approach × edge distance of the disc of radius
+ * `discRadius` around the contact, or null when the pixel has no depth or the disc too little.
+ */
+export function sealAt(
+  depth: Float32Array,
+  camera: PinholeIntrinsics & { width: number; height: number },
+  analysis: DepthAnalysis,
+  u: number,
+  v: number,
+  params: GeometricGraspParams = DEFAULT_GEOMETRIC_PARAMS,
+): SealEstimate | null {
+  const { width, height, fx, fy, cx, cy } = camera;
+  const z = depth[v * width + u];
+  if (!valid(z)) return null;
+  const x0 = ((u - cx) * z) / fx;
+  const y0 = ((v - cy) * z) / fy;
+  const f = (fx + fy) / 2;
+  const rPx = (params.discRadius * f) / z;
+  const r = Math.max(1, Math.ceil(rPx));
+  // About 8 samples across the disc whatever its size in pixels.
+  const step = Math.max(1, Math.round(r / 4));
+  // Moments of the disc's points (a plane fit without allocating a point per pixel).
+  let count = 0;
+  let sx = 0;
+  let sy = 0;
+  let sz = 0;
+  let sxx = 0;
+  let sxy = 0;
+  let sxz = 0;
+  let syy = 0;
+  let syz = 0;
+  let szz = 0;
+  let total = 0;
+  for (let dy = -r; dy <= r; dy += step) {
+    const y = v + dy;
+    for (let dx = -r; dx <= r; dx += step) {
+      if (dx * dx + dy * dy > rPx * rPx) continue;
+      total++;
+      const x = u + dx;
+      if (x < 0 || y < 0 || x >= width || y >= height) continue;
+      const d = depth[y * width + x];
+      // Only the contact's own surface: a step means the disc hangs over an edge.
+      if (!valid(d) || Math.abs(d - z) > 2 * params.edgeJump) continue;
+      // Relative to the contact point, for precision.
+      const px = ((x - cx) * d) / fx - x0;
+      const py = ((y - cy) * d) / fy - y0;
+      const pz = d - z;
+      count++;
+      sx += px;
+      sy += py;
+      sz += pz;
+      sxx += px * px;
+      sxy += px * py;
+      sxz += px * pz;
+      syy += py * py;
+      syz += py * pz;
+      szz += pz * pz;
+    }
+  }
+  if (total === 0 || count < Math.max(3, params.minDiscCoverage * total)) return null;
+  const mx = sx / count;
+  const my = sy / count;
+  const mz = sz / count;
+  const cov = [
+    sxx / count - mx * mx,
+    sxy / count - mx * my,
+    sxz / count - mx * mz,
+    0,
+    syy / count - my * my,
+    syz / count - my * mz,
+    0,
+    0,
+    szz / count - mz * mz,
+  ];
+  cov[3] = cov[1];
+  cov[6] = cov[2];
+  cov[7] = cov[5];
+  const { values, vectors } = symmetricEigen3(cov);
+  const k = values.indexOf(Math.min(...values));
+  const rms = Math.sqrt(Math.max(0, values[k]));
+  const point = vec3(x0, y0, z);
+  const normal = orientTowards(vec3(vectors[k], vectors[3 + k], vectors[6 + k]), point);
+  const planarity = Math.exp(-((rms / params.planarityScale) ** 2)) * (count / total);
+  // Approach: the surface normal against the support's normal and against the ray to the camera.
+  const ray = 1 / Math.hypot(point.x, point.y, point.z);
+  const cosRay = -(normal.x * point.x + normal.y * point.y + normal.z * point.z) * ray;
+  const sn = analysis.plane?.normal;
+  const cosSupport = sn ? normal.x * sn.x + normal.y * sn.y + normal.z * sn.z : cosRay;
+  const cosMax = Math.cos((params.maxApproachDeg * Math.PI) / 180);
+  const approach = Math.max(0, Math.min(1, (Math.min(cosRay, cosSupport) - cosMax) / (1 - cosMax)));
+  const edgeMetres = (analysis.edgeDistance[v * width + u] * z) / f;
+  const edge = Math.max(0, Math.min(1, edgeMetres / params.discRadius));
+  return {
+    score: planarity * approach * edge,
+    point,
+    normal,
+    planeRms: rms,
+    planarity,
+    approach,
+    edge,
+  };
+}
+
+/** Whether pixel i lies on a kept candidate surface: above the support, not touching the border. */
+export function onKeptSurface(analysis: DepthAnalysis, i: number): boolean {
+  const id = analysis.regions[i];
+  return id > 0 && analysis.touchesBorder[id] === 0;
+}
+
+function candidate(u: number, v: number, seal: SealEstimate, score: number): SuctionGraspCandidate {
+  return {
+    u,
+    v,
+    score,
+    point: seal.point,
+    normal: seal.normal,
+    orientation: quaternionFromZAxis(scaleVector(seal.normal, -1)),
+    depthRepaired: false,
+    planeRms: seal.planeRms,
+  };
+}
+
+/** Greedy non-maximum suppression: best first, none within `radiusPx` of a kept one, at most `max`. */
+export function suppressNonMaxima<T extends { u: number; v: number; score: number }>(
+  items: readonly T[],
+  radiusPx: number,
+  max: number,
+): T[] {
+  const sorted = [...items].sort((a, b) => b.score - a.score);
+  const kept: T[] = [];
+  const r2 = radiusPx * radiusPx;
+  for (const g of sorted) {
+    if (kept.length >= max) break;
+    if (kept.some((k) => (k.u - g.u) ** 2 + (k.v - g.v) ** 2 < r2)) continue;
+    kept.push(g);
+  }
+  return kept;
+}
+
+/**
+ * Non-maximum suppression that spreads grasps over surfaces: round 1 takes each surface's best
+ * grasp (best surfaces first), round 2 each surface's second, and so on; within a round by score.
+ * More objects get a grasp among the first few (object recall), and a surface's grasps keep their order.
+ */
+export function suppressBySurface<T extends { u: number; v: number; score: number }>(
+  items: readonly T[],
+  analysis: DepthAnalysis,
+  radiusPx: number,
+  max: number,
+): T[] {
+  const r2 = radiusPx * radiusPx;
+  const kept: T[] = [];
+  const bySurface = new Map<number, T[]>();
+  for (const g of suppressNonMaxima(items, radiusPx, Infinity)) {
+    const id = analysis.regions[g.v * analysis.width + g.u];
+    const list = bySurface.get(id) ?? [];
+    list.push(g);
+    bySurface.set(id, list);
+  }
+  for (let round = 0; kept.length < max; round++) {
+    const picks = [...bySurface.values()].map((l) => l[round]).filter((g): g is T => g !== undefined);
+    if (picks.length === 0) break;
+    picks.sort((a, b) => b.score - a.score);
+    for (const g of picks) {
+      if (kept.length >= max) break;
+      if (!kept.some((k) => (k.u - g.u) ** 2 + (k.v - g.v) ** 2 < r2)) kept.push(g);
+    }
+  }
+  return kept;
+}
+
+/** Every scored candidate of the grid on kept surfaces (before suppression). */
+export function geometricCandidates(
+  depth: Float32Array,
+  camera: PinholeIntrinsics & { width: number; height: number },
+  analysis: DepthAnalysis,
+  params: GeometricGraspParams = DEFAULT_GEOMETRIC_PARAMS,
+): SuctionGraspCandidate[] {
+  const { width, height } = camera;
+  const f = (camera.fx + camera.fy) / 2;
+  const out: SuctionGraspCandidate[] = [];
+  const s = Math.max(1, Math.round(params.stridePx));
+  for (let v = s >> 1; v < height; v += s) {
+    for (let u = s >> 1; u < width; u += s) {
+      const i = v * width + u;
+      if (!onKeptSurface(analysis, i)) continue;
+      // The edge term alone bounds the score: skip pixels it already rules out.
+      const z = depth[i];
+      if (((analysis.edgeDistance[i] * z) / f) * (1 / params.discRadius) < params.minScore) continue;
+      const seal = sealAt(depth, camera, analysis, u, v, params);
+      if (seal && seal.score >= params.minScore) out.push(candidate(u, v, seal, seal.score));
+    }
+  }
+  return out;
+}
+
+/**
+ * Suction grasps from the measured depth alone (no model): the best seal scores on surfaces above the
+ * support that do not touch the image border, non-maximum suppressed. An empty bin gives none.
+ */
+export function geometricGrasps(
+  depth: Float32Array,
+  camera: PinholeIntrinsics & { width: number; height: number },
+  nms: { nmsRadiusPx: number; maxGrasps: number },
+  params: GeometricGraspParams = DEFAULT_GEOMETRIC_PARAMS,
+  analysis: DepthAnalysis = analyseDepth(depth, camera, params),
+): { grasps: SuctionGraspCandidate[]; analysis: DepthAnalysis } {
+  const all = geometricCandidates(depth, camera, analysis, params);
+  return { grasps: suppressBySurface(all, analysis, nms.nmsRadiusPx, nms.maxGrasps), analysis };
+}
+
+/**
+ * Network grasps checked on the measured depth: kept only on a surface above the support that does
+ * not touch the border, re-scored as the geometric mean of the network's score and the seal score;
+ * then geometric candidates fill up to `maxGrasps`, all non-maximum suppressed together.
+ */
+export function hybridGrasps(
+  network: readonly SuctionGraspCandidate[],
+  depth: Float32Array,
+  camera: PinholeIntrinsics & { width: number; height: number },
+  nms: { nmsRadiusPx: number; maxGrasps: number },
+  params: GeometricGraspParams = DEFAULT_GEOMETRIC_PARAMS,
+  analysis: DepthAnalysis = analyseDepth(depth, camera, params),
+): { grasps: SuctionGraspCandidate[]; analysis: DepthAnalysis; verified: number } {
+  const { width } = camera;
+  const verified: SuctionGraspCandidate[] = [];
+  for (const g of network) {
+    const i = g.v * width + g.u;
+    if (!onKeptSurface(analysis, i)) continue;
+    const seal = sealAt(depth, camera, analysis, g.u, g.v, params);
+    if (!seal) continue;
+    const score = Math.sqrt(Math.max(0, g.score) * seal.score);
+    if (score >= params.minScore) verified.push(candidate(g.u, g.v, seal, score));
+  }
+  const fill = geometricCandidates(depth, camera, analysis, params);
+  const grasps = suppressBySurface([...verified, ...fill], analysis, nms.nmsRadiusPx, nms.maxGrasps);
+  return { grasps, analysis, verified: grasps.filter((g) => verified.includes(g)).length };
+}
