@@ -7,9 +7,12 @@ import { mat3ToQuat, quatFromRpy, quatToMat3, type Pose, type Vec3, vec3 } from 
 import { deriveSeed, Rng } from './random';
 import {
   type Appearance,
+  type BinHandles,
+  binHalf,
   type BinSpec,
   DEFAULT_BIN,
   generateClutter,
+  handlesProblem,
   hsvToRgb,
   makeObject,
   rotatedHalfExtents,
@@ -67,13 +70,15 @@ export function defaultCameraConfig(width: number, height: number): CameraConfig
   return { width, height, fx: 615 * scale, fy: 615 * scale };
 }
 
-/** The corners that must stay in view: the workspace floor and its rim (or the pile top). */
-export function workspaceCorners(bin: BinSpec, tabletopHalf: number | null): Vec3[] {
-  const half = tabletopHalf ?? bin.innerSize / 2;
+/**
+ * The corners that must stay in view: the workspace floor and its rim (or, on a table top with half
+ * extents `tabletopHalf` [x, y], the table area and the pile top).
+ */
+export function workspaceCorners(bin: BinSpec, tabletopHalf: readonly [number, number] | null): Vec3[] {
+  const [hx, hy] = tabletopHalf ?? binHalf(bin);
   const top = tabletopHalf === null ? bin.wallHeight : TABLETOP_PILE;
   const out: Vec3[] = [];
-  for (const z of [0, top])
-    for (const x of [-half, half]) for (const y of [-half, half]) out.push(vec3(x, y, z));
+  for (const z of [0, top]) for (const x of [-hx, hx]) for (const y of [-hy, hy]) out.push(vec3(x, y, z));
   return out;
 }
 
@@ -131,8 +136,9 @@ export function sampleCamera(
     const azimuth = rng.uniform(0, 2 * Math.PI);
     const roll = rng.uniform(r.rollDeg[0], r.rollDeg[1]) * deg;
     // Aim near the workspace centre; the camera stands back along the tilt.
-    const span = Math.max(...corners.map((c) => Math.abs(c.x)));
-    const target = vec3(rng.uniform(-0.1, 0.1) * span, rng.uniform(-0.1, 0.1) * span, 0);
+    const spanX = Math.max(...corners.map((c) => Math.abs(c.x)));
+    const spanY = Math.max(...corners.map((c) => Math.abs(c.y)));
+    const target = vec3(rng.uniform(-0.1, 0.1) * spanX, rng.uniform(-0.1, 0.1) * spanY, 0);
     const back = z * Math.tan(tilt);
     const eye = vec3(target.x + back * Math.cos(azimuth), target.y + back * Math.sin(azimuth), z);
     const pose = rollAboutOptical(lookAtPose(eye, target), roll);
@@ -215,7 +221,7 @@ function drawObjects(
 }
 
 /** Things in view that are not to be picked: another tote's corner, a gripper or arm part, a cable. */
-function distractor(rng: Rng, id: number, inner: number, tableZ: number): SceneObject {
+function distractor(rng: Rng, id: number, [ix, iy]: readonly [number, number], tableZ: number): SceneObject {
   const kind = rng.pick(['tote', 'gripper', 'arm', 'cable'] as const);
   let shape: Shape;
   switch (kind) {
@@ -237,9 +243,10 @@ function distractor(rng: Rng, id: number, inner: number, tableZ: number): SceneO
   const orientation = quatFromRpy(kind === 'tote' ? 0 : Math.PI / 2, 0, yaw);
   const box = rotatedHalfExtents(shape, orientation);
   const side = rng.int(4);
-  const along = rng.uniform(-inner, inner);
+  // Sides 0, 1 face ±x (run along y), sides 2, 3 face ±y.
+  const along = side < 2 ? rng.uniform(-iy, iy) : rng.uniform(-ix, ix);
   const reach = side < 2 ? box.half.x : box.half.y;
-  const out = inner + reach + rng.uniform(0.005, 0.08);
+  const out = (side < 2 ? ix : iy) + reach + rng.uniform(0.005, 0.08);
   const [x, y] = [
     [out, along],
     [-out, along],
@@ -262,6 +269,31 @@ function distractor(rng: Rng, id: number, inner: number, tableZ: number): SceneO
   };
   obj.distractor = true;
   return obj;
+}
+
+type BinRandomization = NonNullable<Cell['randomization']['bin']>;
+
+/**
+ * Inner sides [x, y] for one scene: the long side from `innerSize`, the short one from `aspect` (or
+ * the cell's proportions), the long side along the cell's bin's longer axis (x when square). Always
+ * one draw for the long side first, so cells without `aspect` draw what they drew before it existed.
+ */
+function drawSides(rng: Rng, rb: BinRandomization, cellBin: BinSpec): [number, number] {
+  const [bx, by] = cellBin.innerSize;
+  const baseLong = Math.max(bx, by);
+  const range = rb.innerSize ?? [baseLong, baseLong];
+  const long = rng.uniform(range[0], range[1]);
+  if (!rb.innerSize && !rb.aspect) return [bx, by];
+  const short = rb.aspect
+    ? long / rng.uniform(rb.aspect[0], rb.aspect[1])
+    : long * (Math.min(bx, by) / baseLong);
+  return by > bx ? [short, long] : [long, short];
+}
+
+/** `bin` with `handles` where they fit its walls, else with solid walls. */
+function withHandles(bin: BinSpec, handles: BinHandles | undefined): BinSpec {
+  const { handles: _old, ...solid } = bin;
+  return handles && !handlesProblem(solid, handles) ? { ...solid, handles: { ...handles } } : solid;
 }
 
 function binLook(rng: Rng, color: BinColor, pattern: Appearance['pattern']): Appearance {
@@ -287,18 +319,32 @@ export function sampleCellScene(
   const rr = cell.randomization;
   const rng = new Rng(deriveSeed(seed, 'cell'));
   const tabletop = cell.bin === null || (rr.tabletopShare > 0 && rng.next() < rr.tabletopShare);
-  let bin: BinSpec = { ...(cell.bin ?? DEFAULT_BIN) };
+  const cellBin = cell.bin ?? DEFAULT_BIN;
+  let bin: BinSpec = { ...cellBin };
   if (rr.bin && !tabletop) {
     bin = {
       ...bin,
-      innerSize: rng.uniform(rr.bin.innerSize[0], rr.bin.innerSize[1]),
+      innerSize: drawSides(rng, rr.bin, cellBin),
       wallHeight: rng.uniform(rr.bin.wallHeight[0], rr.bin.wallHeight[1]),
     };
   }
-  const workHalf = tabletop
-    ? (rr.bin ? rng.uniform(rr.bin.innerSize[0], rr.bin.innerSize[1]) : bin.innerSize) / 2
-    : null;
-  if (tabletop) bin = { ...bin, innerSize: TABLETOP_SLAB, wallHeight: 0 };
+  const share = rr.bin?.handles ?? null;
+  if (!tabletop && (bin.handles || share !== null)) {
+    // Its own stream: a share of handles moves nothing else the scene draws.
+    const handles =
+      share === null
+        ? bin.handles
+        : new Rng(deriveSeed(seed, 'cell-handles')).next() < share
+          ? rr.bin?.handleSize
+          : undefined;
+    bin = withHandles(bin, handles);
+  }
+  let workHalf: [number, number] | null = null;
+  if (tabletop) {
+    const [sx, sy] = rr.bin ? drawSides(rng, rr.bin, cellBin) : bin.innerSize;
+    workHalf = [sx / 2, sy / 2];
+    bin = { ...withHandles(bin, undefined), innerSize: [TABLETOP_SLAB, TABLETOP_SLAB], wallHeight: 0 };
+  }
 
   const base = generateClutter({
     count: objects?.count ?? 0,
@@ -339,7 +385,8 @@ export function sampleCellScene(
   if (d1 > 0) {
     const drng = new Rng(deriveSeed(seed, 'cell-distractors'));
     const n = d0 + drng.int(d1 - d0 + 1);
-    const inner = (workHalf ?? bin.innerSize / 2 + bin.wallThickness) + 0.02;
+    const [hx, hy] = workHalf ?? binHalf(bin).map((h) => h + bin.wallThickness);
+    const inner: [number, number] = [hx + 0.02, hy + 0.02];
     for (let k = 0; k < n; k++)
       scene.objects.push(distractor(drng, scene.objects.length + 1, inner, -bin.floorThickness));
   }

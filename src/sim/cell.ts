@@ -9,14 +9,17 @@ import { cameraInfoFromCalibrationYaml } from '../image';
 import { type CameraIntrinsics, lookAtRotation } from './camera';
 import { mat3ToQuat, normalize, type Pose, quatFromRpy, sub, type Vec3, vec3 } from './math';
 import {
+  type BinHandles,
   type BinSpec,
   DEFAULT_BIN,
+  DEFAULT_HANDLES,
+  handlesProblem,
   MAX_OBJECTS,
   type Rgb,
   TEXTURE_PATTERNS,
   type TexturePattern,
 } from './scene';
-import { hexColor, parseColor } from './scenario';
+import { binFileSchema, binFromFile, hexColor, parseColor } from './scenario';
 import { MATERIAL_MODES, type MaterialMode } from './materials';
 import { loadMeshShape } from './mesh';
 import { DEFAULT_LIGHTING_RANGES, type LightingRanges } from './render';
@@ -75,10 +78,17 @@ export interface CellCameraRandomization {
 
 export interface CellRandomization {
   bin: {
-    innerSize: Range;
+    /** The long inner side (a square bin's side), uniform; null = the cell's bin's sides. */
+    innerSize: Range | null;
+    /** Long side / short side, uniform; null = the cell's bin's proportions. The long side lies along
+     * the cell's bin's longer axis (x for a square bin). */
+    aspect: Range | null;
     wallHeight: Range;
     colors: BinColor[];
     patterns: TexturePattern[];
+    /** Share of bins with hand-hold slots of `handleSize`; null = as the cell's bin. */
+    handles: number | null;
+    handleSize: BinHandles;
   } | null;
   /** Share of scenes without a bin (objects on the table). */
   tabletopShare: number;
@@ -211,7 +221,9 @@ const randomizationSchema = z.strictObject({
   bin: z
     .strictObject({
       inner_size: rangeOf(z.number().min(0.1).max(2)).optional(),
+      aspect: rangeOf(z.number().min(1).max(4)).optional(),
       wall_height: rangeOf(z.number().min(0).max(0.5)).optional(),
+      handles: z.number().min(0).max(1).optional(),
       colors: z.array(z.enum(BIN_COLORS)).min(1).optional(),
       patterns: z
         .array(z.enum(TEXTURE_PATTERNS as [TexturePattern, ...TexturePattern[]]))
@@ -265,17 +277,7 @@ const cellSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
   camera: cameraSchema.optional(),
-  bin: z
-    .union([
-      z.null(),
-      z.strictObject({
-        inner_size: z.number().min(0.1).max(2).optional(),
-        wall_height: z.number().min(0).max(0.5).optional(),
-        wall_thickness: z.number().min(0.002).max(0.1).optional(),
-        floor_thickness: z.number().min(0.002).max(0.1).optional(),
-      }),
-    ])
-    .optional(),
+  bin: z.union([z.null(), binFileSchema]).optional(),
   objects: z
     .strictObject({
       count: rangeOf(z.number().int().min(1).max(MAX_OBJECTS)).optional(),
@@ -480,20 +482,35 @@ function readRandomization(file: string, f: CellFile, bin: BinSpec | null): Cell
   const base = bin ?? DEFAULT_BIN;
   const binR = r.bin
     ? {
-        innerSize: toRange(file, 'randomization.bin.inner_size', r.bin.inner_size, [
-          base.innerSize,
-          base.innerSize,
-        ]),
+        innerSize:
+          r.bin.inner_size === undefined
+            ? null
+            : toRange(file, 'randomization.bin.inner_size', r.bin.inner_size, [0, 0]),
+        aspect:
+          r.bin.aspect === undefined ? null : toRange(file, 'randomization.bin.aspect', r.bin.aspect, [1, 1]),
         wallHeight: toRange(file, 'randomization.bin.wall_height', r.bin.wall_height, [
           base.wallHeight,
           base.wallHeight,
         ]),
         colors: r.bin.colors ?? [...BIN_COLORS],
         patterns: r.bin.patterns ?? ['solid', 'noise'],
+        handles: r.bin.handles ?? null,
+        handleSize: base.handles ?? { ...DEFAULT_HANDLES },
       }
     : null;
   if (binR && f.bin === null)
     throw new CellError(file, 'randomization.bin', 'the cell has no bin (bin: null)');
+  if (binR && (binR.handles ?? 0) > 0) {
+    // The slot must fit the largest bin drawn; smaller bins it does not fit get none (docs/cells.md).
+    const long = binR.innerSize ? binR.innerSize[1] : Math.max(...base.innerSize);
+    const short = binR.aspect
+      ? long / binR.aspect[0]
+      : (long * Math.min(...base.innerSize)) / Math.max(...base.innerSize);
+    const largest = { ...base, innerSize: [long, short] as const, wallHeight: binR.wallHeight[1] };
+    const problem = handlesProblem(largest, binR.handleSize);
+    if (problem)
+      throw new CellError(file, 'randomization.bin.handles', `fits no bin of the ranges: ${problem.reason}`);
+  }
   const cameraR = r.camera
     ? {
         height: toRange(file, 'randomization.camera.height', r.camera.height, [0.4, 1.5]),
@@ -583,14 +600,7 @@ export function parseCell(data: unknown, file = '<cell>'): Cell {
   if (!result.success) throw firstIssue(file, result.error);
   const f = result.data;
   const bin: BinSpec | null =
-    f.bin === null
-      ? null
-      : {
-          innerSize: f.bin?.inner_size ?? DEFAULT_BIN.innerSize,
-          wallHeight: f.bin?.wall_height ?? DEFAULT_BIN.wallHeight,
-          wallThickness: f.bin?.wall_thickness ?? DEFAULT_BIN.wallThickness,
-          floorThickness: f.bin?.floor_thickness ?? DEFAULT_BIN.floorThickness,
-        };
+    f.bin === null ? null : binFromFile(f.bin, (key, reason) => new CellError(file, `bin.${key}`, reason));
   const intrinsics = readIntrinsics(file, f);
   const cameraPose = readPose(file, f);
   const objects = readObjects(file, f);

@@ -20,12 +20,17 @@ export { DEFAULT_REALISM, type RealismOptions } from './realism';
 export { type CroppedMask } from './render';
 export {
   type Appearance,
+  binBoxes,
+  type BinHandles,
+  binHalf,
   type BinSpec,
   type ClutterOptions,
   DEFAULT_BIN,
+  DEFAULT_HANDLES,
   DEFAULT_LIGHTING,
   emptyScene,
   generateClutter,
+  handleAxis,
   type Lighting,
   makeObject,
   MAX_OBJECT_SIZE,

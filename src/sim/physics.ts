@@ -2,7 +2,7 @@
 // order, so a given scene always settles to the same poses (same machine and rapier build).
 import RAPIER from '@dimforge/rapier3d-compat';
 import { type Pose, type Quat, type Vec3 } from './math';
-import { binBoxes, type SceneObject, type BinSpec } from './scene';
+import { binBoxes, binHalf, type SceneObject, type BinSpec } from './scene';
 import { type TriangleMesh } from './mesh-geometry';
 import { PrimitiveKind, shapeParts } from './shapes';
 
@@ -97,15 +97,15 @@ export class PhysicsWorld {
    */
   addHopper(height = 1.5): void {
     this.removeHopper();
-    const half = this.bin.innerSize / 2;
+    const [ix, iy] = binHalf(this.bin);
     const wt = this.bin.wallThickness;
     const h = (height - this.bin.wallHeight) / 2;
     const z = this.bin.wallHeight + h;
     const walls: [number, number, number, number][] = [
-      [half + wt / 2, 0, wt / 2, half + wt],
-      [-half - wt / 2, 0, wt / 2, half + wt],
-      [0, half + wt / 2, half, wt / 2],
-      [0, -half - wt / 2, half, wt / 2],
+      [ix + wt / 2, 0, wt / 2, iy + wt],
+      [-ix - wt / 2, 0, wt / 2, iy + wt],
+      [0, iy + wt / 2, ix, wt / 2],
+      [0, -iy - wt / 2, ix, wt / 2],
     ];
     this.hopper = walls.map(([x, y, hx, hy]) =>
       this.world.createCollider(
@@ -125,8 +125,9 @@ export class PhysicsWorld {
     const body = this.bodies.get(id);
     if (!body) return true;
     const p = body.translation();
-    const limit = this.bin.innerSize / 2 + this.bin.wallThickness;
-    return Math.abs(p.x) > limit || Math.abs(p.y) > limit || p.z < -this.bin.floorThickness;
+    const [hx, hy] = binHalf(this.bin);
+    const wt = this.bin.wallThickness;
+    return Math.abs(p.x) > hx + wt || Math.abs(p.y) > hy + wt || p.z < -this.bin.floorThickness;
   }
 
   addObject(obj: SceneObject): void {

@@ -7,11 +7,16 @@ import { z } from 'zod';
 import { quatFromRpy } from './math';
 import {
   type Appearance,
+  type BinHandles,
+  type BinSpec,
+  binHalf,
   DEFAULT_BIN,
   DEFAULT_BIN_APPEARANCE,
+  DEFAULT_HANDLES,
   DEFAULT_LIGHTING,
   DEFAULT_TABLE_APPEARANCE,
   generateClutter,
+  handlesProblem,
   MAX_OBJECTS,
   type Rgb,
   randomAppearance,
@@ -30,7 +35,7 @@ export interface Scenario {
   seed: number;
   /** Let physics settle the objects before the first frame. */
   settle: boolean;
-  bin: typeof DEFAULT_BIN;
+  bin: BinSpec;
   /** Either random clutter… */
   random: { count: number } | null;
   /** …or objects placed by pose. */
@@ -88,19 +93,71 @@ const shapeSchemas = {
   }),
 } as const;
 
+const binSide = z.number().min(0.1).max(2);
+/** A bin's inner size in a file: one number (a square bin) or [x, y]. */
+export const binInnerSize = z.union([binSide, z.tuple([binSide, binSide])]);
+
+/** The `bin` mapping of scenario and cell files (docs/cells.md). */
+export const binFileSchema = z.strictObject({
+  inner_size: binInnerSize.optional(),
+  wall_height: z.number().min(0).max(0.5).optional(),
+  wall_thickness: z.number().min(0.002).max(0.1).optional(),
+  floor_thickness: z.number().min(0.002).max(0.1).optional(),
+  /** Hand-hold slots in the short walls: true (DEFAULT_HANDLES), false, or the slot's size. */
+  handles: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        width: z.number().positive().max(2).optional(),
+        height: z.number().positive().max(0.5).optional(),
+        below_rim: z.number().min(0).max(0.5).optional(),
+      }),
+    ])
+    .optional(),
+});
+export type BinFile = z.infer<typeof binFileSchema>;
+
+/** [x, y] of a file's inner size (a number is a square). */
+export function innerSizeOf(value: number | readonly [number, number]): [number, number] {
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
+}
+
+/** A file's slot size (`handles: true` or a partial size: the rest from DEFAULT_HANDLES), or null. */
+export function handlesOf(value: BinFile['handles']): BinHandles | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return { ...DEFAULT_HANDLES };
+  return {
+    width: value.width ?? DEFAULT_HANDLES.width,
+    height: value.height ?? DEFAULT_HANDLES.height,
+    belowRim: value.below_rim ?? DEFAULT_HANDLES.belowRim,
+  };
+}
+
+/**
+ * The bin a file's `bin` mapping describes (absent keys: DEFAULT_BIN). Handles that do not fit the
+ * walls are `fail(key, why)`'s error, key relative to `bin` (the caller names its file).
+ */
+export function binFromFile(f: BinFile | undefined, fail: (key: string, reason: string) => Error): BinSpec {
+  const bin: BinSpec = {
+    innerSize: f?.inner_size === undefined ? DEFAULT_BIN.innerSize : innerSizeOf(f.inner_size),
+    wallHeight: f?.wall_height ?? DEFAULT_BIN.wallHeight,
+    wallThickness: f?.wall_thickness ?? DEFAULT_BIN.wallThickness,
+    floorThickness: f?.floor_thickness ?? DEFAULT_BIN.floorThickness,
+  };
+  const handles = handlesOf(f?.handles);
+  if (!handles) return bin;
+  const problem = handlesProblem(bin, handles);
+  if (problem)
+    throw fail(typeof f?.handles === 'object' ? `handles.${problem.field}` : 'handles', problem.reason);
+  return { ...bin, handles };
+}
+
 const fileSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
   seed: z.number().int().default(0),
   settle: z.boolean().default(true),
-  bin: z
-    .strictObject({
-      inner_size: z.number().min(0.1).max(2).optional(),
-      wall_height: z.number().min(0).max(0.5).optional(),
-      wall_thickness: z.number().min(0.002).max(0.1).optional(),
-      floor_thickness: z.number().min(0.002).max(0.1).optional(),
-    })
-    .optional(),
+  bin: binFileSchema.optional(),
   random: z.strictObject({ count: z.number().int().min(1).max(MAX_OBJECTS) }).optional(),
   objects: z.array(z.unknown()).max(MAX_OBJECTS).optional(),
 });
@@ -113,8 +170,19 @@ function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 function firstIssue(file: string, prefix: readonly PropertyKey[], error: z.ZodError): ScenarioError {
-  const issue = error.issues[0];
+  let issue = error.issues[0];
   let path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union') {
+    // The branch that got furthest names the deepest key (bin.inner_size: a number or [x, y]).
+    const deepest = issue.errors
+      .map((issues) => issues[0])
+      .filter((i) => i !== undefined)
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (deepest) {
+      path = [...path, ...deepest.path];
+      issue = deepest;
+    }
+  }
   if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]];
   return new ScenarioError(
     file,
@@ -192,20 +260,16 @@ export function parseScenario(data: unknown, file = '<scenario>'): Scenario {
       'give either random or objects, not both or neither',
     );
   }
-  const bin = {
-    innerSize: f.bin?.inner_size ?? DEFAULT_BIN.innerSize,
-    wallHeight: f.bin?.wall_height ?? DEFAULT_BIN.wallHeight,
-    wallThickness: f.bin?.wall_thickness ?? DEFAULT_BIN.wallThickness,
-    floorThickness: f.bin?.floor_thickness ?? DEFAULT_BIN.floorThickness,
-  };
+  const bin = binFromFile(f.bin, (key, reason) => new ScenarioError(file, `bin.${key}`, reason));
+  const [hx, hy] = binHalf(bin);
   const objects = (f.objects ?? []).map((raw, i) => parseObject(file, i, raw));
   objects.forEach((o, i) => {
     const [x, y, z] = o.position;
-    if (Math.abs(x) > bin.innerSize / 2 || Math.abs(y) > bin.innerSize / 2 || z < 0) {
+    if (Math.abs(x) > hx || Math.abs(y) > hy || z < 0) {
       throw new ScenarioError(
         file,
         fieldPath(['objects', i, 'position']),
-        `must lie inside the bin (|x|, |y| ≤ ${bin.innerSize / 2}, z ≥ 0; origin at the floor centre)`,
+        `must lie inside the bin (|x| ≤ ${hx}, |y| ≤ ${hy}, z ≥ 0; origin at the floor centre)`,
       );
     }
   });

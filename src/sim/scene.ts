@@ -47,20 +47,73 @@ export interface Lighting {
   color: Rgb;
 }
 
-/** The bin: an open box standing on the table; walls are `wallThickness` thick outside the inner square. */
+/**
+ * Hand-hold slots: a rectangular hole through each of the two short walls (the walls at the ends of
+ * the long side; the ±x walls of a square bin), centred along the wall, its top `belowRim` under the rim.
+ */
+export interface BinHandles {
+  /** Along the wall, metres. */
+  width: number;
+  height: number;
+  belowRim: number;
+}
+
+/** The bin: an open box standing on the table; walls are `wallThickness` thick outside the inner rectangle. */
 export interface BinSpec {
-  innerSize: number;
+  /** Inner extents along x and y (inside the walls), metres; equal for a square bin. */
+  innerSize: readonly [number, number];
   wallHeight: number;
   wallThickness: number;
   floorThickness: number;
+  /** Absent: solid walls. */
+  handles?: BinHandles;
 }
 
 export const DEFAULT_BIN: Readonly<BinSpec> = Object.freeze({
-  innerSize: 0.448, // VPG's workspace
+  innerSize: Object.freeze([0.448, 0.448] as const), // VPG's workspace
   wallHeight: 0.1,
   wallThickness: 0.012,
   floorThickness: 0.01,
 });
+
+/** A typical tote's hand-hold slot (12 × 3.5 cm, 2.5 cm under the rim). */
+export const DEFAULT_HANDLES: Readonly<BinHandles> = Object.freeze({
+  width: 0.12,
+  height: 0.035,
+  belowRim: 0.025,
+});
+
+/** Half inner extents [x, y] of the bin. */
+export function binHalf(bin: Pick<BinSpec, 'innerSize'>): [number, number] {
+  return [bin.innerSize[0] / 2, bin.innerSize[1] / 2];
+}
+
+/** Which walls carry the handles: the short ones, at ±x unless the bin is longer along y. */
+export function handleAxis(bin: Pick<BinSpec, 'innerSize'>): 'x' | 'y' {
+  return bin.innerSize[1] > bin.innerSize[0] ? 'y' : 'x';
+}
+
+/**
+ * Why `handles` do not fit `bin` — the slot not narrower than the short wall's inside by 2 cm
+ * (`width`), or not ending 1 cm above the floor (`height`) — or null when they fit.
+ */
+export function handlesProblem(
+  bin: Omit<BinSpec, 'handles'>,
+  handles: BinHandles,
+): { field: 'width' | 'height'; reason: string } | null {
+  const wallLength = handleAxis(bin) === 'x' ? bin.innerSize[1] : bin.innerSize[0];
+  if (handles.width > wallLength - 0.02)
+    return {
+      field: 'width',
+      reason: `slot ${handles.width} m wide does not fit the short wall (${wallLength} m inside; at most ${+(wallLength - 0.02).toFixed(6)} m)`,
+    };
+  if (handles.belowRim + handles.height > bin.wallHeight - 0.01)
+    return {
+      field: 'height',
+      reason: `slot ${handles.height} m high, ${handles.belowRim} m under the rim, does not fit a ${bin.wallHeight} m wall (it must end 0.01 m above the floor)`,
+    };
+  return null;
+}
 
 export interface SceneObject {
   /** Instance id, ≥ 1 and unique in the scene; 0 means "no object" in label images. */
@@ -120,8 +173,8 @@ export interface ClutterOptions {
   kinds?: readonly ShapeKind[];
   /** Draws each object's shape instead of `kinds` (cells: weighted families, meshes). */
   drawShape?: (rng: Rng, index: number) => Shape;
-  /** Half side of the square objects are dropped over (default: the bin's inner half size). */
-  dropHalf?: number;
+  /** Half extents [x, y] of the rectangle objects are dropped over (default: the bin's inner half size). */
+  dropHalf?: readonly [number, number];
 }
 
 /** HSV (all 0–1) → RGB. */
@@ -215,14 +268,14 @@ export function rotatedHalfExtents(shape: Shape, orientation: Quat): { half: Vec
  */
 const DROP_ATTEMPTS = 3;
 
-function dropPoses(rng: Rng, shapes: readonly Shape[], half: number): Pose[] {
+function dropPoses(rng: Rng, shapes: readonly Shape[], [hx, hy]: readonly [number, number]): Pose[] {
   const placed: { lo: Vec3; hi: Vec3 }[] = [];
   const gap = 0.003;
   return shapes.map((shape) => {
     const orientation = randomQuat(rng);
     const box = rotatedHalfExtents(shape, orientation);
-    const mx = Math.min(box.half.x, half - 0.01);
-    const my = Math.min(box.half.y, half - 0.01);
+    const mx = Math.min(box.half.x, hx - 0.01);
+    const my = Math.min(box.half.y, hy - 0.01);
     const bottomAt = (x: number, y: number): number => {
       let bottom = gap;
       for (const other of placed) {
@@ -241,8 +294,8 @@ function dropPoses(rng: Rng, shapes: readonly Shape[], half: number): Pose[] {
     let y = 0;
     let bottom = Infinity;
     for (let attempt = 0; attempt < DROP_ATTEMPTS; attempt++) {
-      const cx = rng.uniform(-half + mx, half - mx);
-      const cy = rng.uniform(-half + my, half - my);
+      const cx = rng.uniform(-hx + mx, hx - mx);
+      const cy = rng.uniform(-hy + my, hy - my);
       const b = bottomAt(cx, cy);
       if (b < bottom) {
         x = cx;
@@ -276,7 +329,9 @@ export function generateClutter(options: ClutterOptions): Scene {
 
   const draw = options.drawShape ?? ((rng: Rng) => randomShape(rng, rng.pick(kinds)));
   const shapes = Array.from({ length: count }, (_, i) => draw(shapeRng, i));
-  const poses = dropPoses(poseRng, shapes, Math.min(options.dropHalf ?? Infinity, bin.innerSize / 2));
+  const [hx, hy] = binHalf(bin);
+  const drop = options.dropHalf ?? [Infinity, Infinity];
+  const poses = dropPoses(poseRng, shapes, [Math.min(drop[0], hx), Math.min(drop[1], hy)]);
   const objects: SceneObject[] = shapes.map((shape, i) => ({
     id: i + 1,
     shape,
@@ -338,18 +393,42 @@ export interface BinBox {
   half: [number, number, number];
 }
 
-/** The bin as five boxes: the floor slab (top at z = 0) and four walls standing on the table. */
+/**
+ * The bin as boxes: the floor slab (top at z = 0, always first) and four walls standing on the table;
+ * the ±x walls run past the corners. A wall with a handle slot is four boxes around the hole (below,
+ * above, either side), so rays, colliders and labels all see the gap: 5 boxes, 11 with handles.
+ */
 export function binBoxes(bin: BinSpec): BinBox[] {
-  const half = bin.innerSize / 2;
+  const [hx, hy] = binHalf(bin);
   const wt = bin.wallThickness;
   const ft = bin.floorThickness;
-  const wallHalfHeight = (bin.wallHeight + ft) / 2;
-  const wallCentreZ = (bin.wallHeight - ft) / 2;
-  return [
-    { center: vec3(0, 0, -ft / 2), half: [half + wt, half + wt, ft / 2] },
-    { center: vec3(half + wt / 2, 0, wallCentreZ), half: [wt / 2, half + wt, wallHalfHeight] },
-    { center: vec3(-half - wt / 2, 0, wallCentreZ), half: [wt / 2, half + wt, wallHalfHeight] },
-    { center: vec3(0, half + wt / 2, wallCentreZ), half: [half, wt / 2, wallHalfHeight] },
-    { center: vec3(0, -half - wt / 2, wallCentreZ), half: [half, wt / 2, wallHalfHeight] },
-  ];
+  const bottom = -ft;
+  const top = bin.wallHeight;
+  const slotted = bin.handles ? handleAxis(bin) : null;
+  const out: BinBox[] = [{ center: vec3(0, 0, -ft / 2), half: [hx + wt, hy + wt, ft / 2] }];
+  // One wall: `across` is its centre on the axis it faces, `along` its half length on the other axis.
+  const wall = (axis: 'x' | 'y', across: number, along: number): void => {
+    const box = (a0: number, a1: number, z0: number, z1: number): BinBox => {
+      const c = (a0 + a1) / 2;
+      const h = (a1 - a0) / 2;
+      const center = axis === 'x' ? vec3(across, c, (z0 + z1) / 2) : vec3(c, across, (z0 + z1) / 2);
+      return { center, half: axis === 'x' ? [wt / 2, h, (z1 - z0) / 2] : [h, wt / 2, (z1 - z0) / 2] };
+    };
+    const handles = slotted === axis ? bin.handles : undefined;
+    if (!handles) {
+      out.push(box(-along, along, bottom, top));
+      return;
+    }
+    const slotTop = top - handles.belowRim;
+    const slotBottom = slotTop - handles.height;
+    const w = handles.width / 2;
+    out.push(box(-along, along, bottom, slotBottom));
+    if (handles.belowRim > 0) out.push(box(-along, along, slotTop, top));
+    out.push(box(-along, -w, slotBottom, slotTop), box(w, along, slotBottom, slotTop));
+  };
+  wall('x', hx + wt / 2, hy + wt);
+  wall('x', -hx - wt / 2, hy + wt);
+  wall('y', hy + wt / 2, hx);
+  wall('y', -hy - wt / 2, hx);
+  return out;
 }

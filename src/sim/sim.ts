@@ -9,7 +9,7 @@ import { initPhysics, type PhysicsOptions, PhysicsWorld } from './physics';
 import { deriveSeed } from './random';
 import { buildPrimitives, F_ID, F_OBJECT, PRIMITIVE_STRIDE, RayCaster } from './raycast';
 import { type Scenario, scenarioScene } from './scenario';
-import { generateClutter, type ClutterOptions, type Scene, type SceneObject } from './scene';
+import { binHalf, generateClutter, type ClutterOptions, type Scene, type SceneObject } from './scene';
 import { DEFAULT_SEAL_MODEL, type SealFailure, type SealModel, SealTester } from './suction';
 
 export interface SimOptions {
@@ -317,14 +317,14 @@ export class BinPickingSim {
 
   /** Copies poses out of rapier and removes objects that left the bin. */
   private syncPoses(): number[] {
-    const half = this.base.bin.innerSize / 2 + 0.005;
+    const [hx, hy] = binHalf(this.base.bin);
     const out: number[] = [];
     for (const obj of this.objects) {
       obj.pose = this.physics.pose(obj.id);
       const p = obj.pose.position;
       // Distractors stand on the table around the bin by design.
       if (obj.distractor) continue;
-      if (Math.abs(p.x) > half || Math.abs(p.y) > half || p.z < -0.005) out.push(obj.id);
+      if (Math.abs(p.x) > hx + 0.005 || Math.abs(p.y) > hy + 0.005 || p.z < -0.005) out.push(obj.id);
     }
     for (const id of out) this.physics.removeObject(id);
     if (out.length > 0) this.objects = this.objects.filter((o) => !out.includes(o.id));

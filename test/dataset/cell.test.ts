@@ -172,13 +172,13 @@ describe('dataset with a cell', () => {
     it('a bad cell exits 1 with one line naming the file and the key, writing nothing', () => {
       const dir = tmp();
       const file = path.join(dir, 'cell.yaml');
-      fs.writeFileSync(file, 'name: x\nbin:\n  inner_size: 0.4\n  handles: yes\n');
+      fs.writeFileSync(file, 'name: x\nbin:\n  inner_size: 0.4\n  handels: yes\n');
       const out = path.join(dir, 'out');
       const r = spawnSync(process.execPath, [bin, 'dataset', '--out', out, '--scenes', '2', '--cell', file], {
         encoding: 'utf8',
       });
       expect(r.status).toBe(1);
-      expect(r.stderr.trim().split('\n')).toEqual([`grasp-perception: ${file}: bin.handles: unknown key`]);
+      expect(r.stderr.trim().split('\n')).toEqual([`grasp-perception: ${file}: bin.handels: unknown key`]);
       expect(fs.existsSync(out)).toBe(false);
     });
   });

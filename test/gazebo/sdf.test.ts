@@ -164,7 +164,9 @@ describe('worlds/bin_picking.sdf under SDFormat 12', () => {
     // Inner width between the walls and wall height above the floor.
     const px = collisions[1];
     const wallThickness = (px.geometry as { size: number[] }).size[0];
-    expect(2 * (px.pose.position[0] - wallThickness / 2)).toBeCloseTo(DEFAULT_BIN.innerSize, 9);
+    expect(2 * (px.pose.position[0] - wallThickness / 2)).toBeCloseTo(DEFAULT_BIN.innerSize[0], 9);
+    const py = collisions[3];
+    expect(2 * (py.pose.position[1] - wallThickness / 2)).toBeCloseTo(DEFAULT_BIN.innerSize[1], 9);
     const wallTop = px.pose.position[2] + (px.geometry as { size: number[] }).size[2] / 2;
     expect(wallTop).toBeCloseTo(DEFAULT_BIN.wallHeight, 9);
   });
@@ -175,7 +177,9 @@ describe('worlds/bin_picking.sdf under SDFormat 12', () => {
     const top = table.links[0].collisions.find((c) => c.name === 'top_collision')!;
     const size = (top.geometry as { size: number[] }).size;
     expect(top.pose.position[2] + size[2] / 2).toBeCloseTo(-DEFAULT_BIN.floorThickness, 12);
-    expect(Math.min(size[0], size[1])).toBeGreaterThan(DEFAULT_BIN.innerSize + 2 * DEFAULT_BIN.wallThickness);
+    expect(Math.min(size[0], size[1])).toBeGreaterThan(
+      Math.max(...DEFAULT_BIN.innerSize) + 2 * DEFAULT_BIN.wallThickness,
+    );
     expect(model('overhead_camera').static).toBe(true);
   });
 

@@ -71,17 +71,17 @@ describe('cell files', () => {
   it('reads the ARC tote cell: SR300 calibration file, red bin, structured light', () => {
     const c = loadCell(join(cellsDir, 'arc_tote_sr300.yaml'));
     expect(c.intrinsics).toEqual({ width: 640, height: 480, fx: 617, fy: 617, cx: 318, cy: 243 });
-    expect(c.bin?.innerSize).toBe(0.4);
+    expect(c.bin?.innerSize).toEqual([0.35, 0.6]);
     expect(c.bin?.wallHeight).toBe(0.2);
     expect(c.randomization.bin?.colors).toEqual(['red']);
     expect(c.sensors).toEqual(['structured_light']);
-    expect(c.cameraPose?.position.z).toBeCloseTo(0.65, 9);
-    // Looking at the floor centre: the bin centre projects near the principal point.
+    expect(c.cameraPose?.position.z).toBeCloseTo(0.64, 9);
+    // Looking at its look_at point on the floor: it projects near the principal point.
     const cam = createCamera({ ...(c.intrinsics as object), pose: c.cameraPose as never });
-    const p = projectPoint(cam, { x: 0, y: 0, z: 0 });
+    const p = projectPoint(cam, { x: 0, y: 0.11, z: 0 });
     expect(Math.abs(p.u - 318)).toBeLessThan(0.5);
     expect(Math.abs(p.v - 243)).toBeLessThan(0.5);
-    expect(p.depth).toBeCloseTo(Math.hypot(0.06, 0.65), 6);
+    expect(p.depth).toBeCloseTo(Math.hypot(0.43, 0.64), 6);
   });
 
   it('the default cell file and DEFAULT_CELL give exactly the simulator’s scene without a cell', () => {
@@ -113,8 +113,8 @@ describe('cell files', () => {
       ['unknown key at the top', { ...ok, colour: 'red' }, 'colour', 'unknown key'],
       [
         'unknown nested key',
-        { ...ok, bin: { inner_size: 0.4, handles: true } },
-        'bin.handles',
+        { ...ok, bin: { inner_size: 0.4, handels: true } },
+        'bin.handels',
         'unknown key',
       ],
       ['missing name', {}, 'name', ''],
@@ -281,10 +281,11 @@ describe('camera randomisation', () => {
       const cam = createCamera(s.camera);
       if (!s.tabletop) expect(s.workspace).toEqual(workspaceCorners(s.scene.bin, null));
       // Every object's drop position lies over the workspace.
-      const half = Math.max(...s.workspace.map((c) => c.x));
+      const halfX = Math.max(...s.workspace.map((c) => c.x));
+      const halfY = Math.max(...s.workspace.map((c) => c.y));
       for (const o of s.scene.objects) {
         const inside =
-          Math.abs(o.pose.position.x) <= half + 1e-9 && Math.abs(o.pose.position.y) <= half + 1e-9;
+          Math.abs(o.pose.position.x) <= halfX + 1e-9 && Math.abs(o.pose.position.y) <= halfY + 1e-9;
         // Objects to pick are dropped over the workspace, distractors stand outside it.
         expect(inside).toBe(!o.distractor);
       }
@@ -330,7 +331,7 @@ describe('camera randomisation', () => {
       const s = sampleCellScene(cell, seed);
       if (s.tabletop) tabletops++;
       else {
-        sizes.push(s.scene.bin.innerSize);
+        sizes.push(Math.max(...s.scene.bin.innerSize));
         binPatterns.add(s.scene.binAppearance.pattern);
         // Black bins (the darkest of the six colours) absorb the projector's light.
         const [r, g, b] = s.scene.binAppearance.color;

@@ -165,8 +165,8 @@ describe('object families', () => {
         // Touching the floor (z = 0): neither sunk into it nor hovering above it.
         expect(lowest).toBeGreaterThan(-0.0015);
         expect(lowest).toBeLessThan(0.0015);
-        expect(Math.abs(rest.pose.position.x)).toBeLessThan(DEFAULT_BIN.innerSize / 2);
-        expect(Math.abs(rest.pose.position.y)).toBeLessThan(DEFAULT_BIN.innerSize / 2);
+        expect(Math.abs(rest.pose.position.x)).toBeLessThan(DEFAULT_BIN.innerSize[0] / 2);
+        expect(Math.abs(rest.pose.position.y)).toBeLessThan(DEFAULT_BIN.innerSize[1] / 2);
       }
       expect(atRest).toBeGreaterThanOrEqual(3);
     },
