@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { type EvaluationSplit } from '../dataset';
 import { loadManifest } from '../models/manifest';
 import { readPolicySection } from '../policy/results';
+import { readRealSection } from './real';
 import { evaluatePerception, type PerceptionMetrics } from './perception';
 import { evaluateSegmentation, type SegmentationMetrics } from './segmentation';
 
@@ -164,6 +165,8 @@ export async function writeResults(
   const file = path.join(o.models, 'RESULTS.md');
   const policy = readPolicySection(file); // measured by `results --policy`; kept as it is
   if (policy) lines.push(policy, '');
+  const real = readRealSection(file); // measured by `eval real --write-results`; kept as it is
+  if (real) lines.push(real, '');
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return { file, perception, segmentation };
 }
