@@ -20,8 +20,14 @@ export const NO_FAILED_GRASP_MEMORY: Readonly<FailedGraspMemoryParams> = Object.
   actions: 0,
 });
 
-/** What policy_node and `eval policy` use unless told otherwise (docs/policy.md: the design runs). */
-export const DEFAULT_FAILED_GRASP_MEMORY: Readonly<FailedGraspMemoryParams> = NO_FAILED_GRASP_MEMORY;
+/**
+ * What policy_node and `eval policy` use unless told otherwise: chosen on design-range seeds (docs/policy.md,
+ * "Failed-grasp memory"), where it raised the int8 policy's completion from 77 % to 93 % on random clutter.
+ */
+export const DEFAULT_FAILED_GRASP_MEMORY: Readonly<FailedGraspMemoryParams> = Object.freeze({
+  radius: 0.03,
+  actions: 10,
+});
 
 export interface FailedGrasp {
   x: number;

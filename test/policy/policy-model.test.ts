@@ -31,7 +31,12 @@ test('shipped policy manifests: R rotated S x S inputs, a policy section, task m
     expect(s.input.size).toBeGreaterThanOrEqual(
       Math.ceil(Math.SQRT2 * ((s.action.grid.x[1] - s.action.grid.x[0]) / s.action.grid.resolution)),
     );
-    expect(m.metrics).toMatchObject({ case: 'all', gflops: m.complexity.gflops });
+    // Reported figures come from evaluation-range seeds (eval policy --record refuses any other).
+    expect(m.metrics).toMatchObject({
+      case: 'all',
+      gflops: m.complexity.gflops,
+      seeds: { range: 'evaluation' },
+    });
     const completion = (m.metrics as { completion: unknown }).completion;
     expect(Number.isFinite(completion)).toBe(true);
     expect(completion).toBeGreaterThanOrEqual(0);
@@ -238,9 +243,21 @@ test('the policy table of RESULTS.md: ratios to policy_full, untrained rows say 
     ...loadManifest(SHIPPED[0]).manifest,
     metrics: {
       runs: 4,
+      objects: 10,
+      seeds: { range: 'evaluation', first: 10_000, last: 10_001 },
+      failed_grasp_memory: { radius: 0.03, actions: 10 },
       cases: {
-        random: { completion: 0.5, grasp_success: 0.25, action_efficiency: null },
-        adversarial: { completion: 0 },
+        random: {
+          runs: 2,
+          completion: 0.5,
+          completion_ci95: [0.0945, 0.9055],
+          grasp_success: 0.25,
+          grasp_success_ci95: [0.0456, 0.6994],
+          action_efficiency: null,
+          objects_lost: 1,
+          objects_total: 20,
+        },
+        adversarial: { runs: 2, completion: 0, objects_lost: 0, objects_total: 6 },
       },
     },
     complexity: { params: 1, macs: 20, gflops: 2e-8, flops_convention: '' },
@@ -250,10 +267,17 @@ test('the policy table of RESULTS.md: ratios to policy_full, untrained rows say 
     { model: 'policy_reduced', runs: 3, decide_ms_p50: 5, inference_ms_p50: 2 },
   ];
   const table = policyTable([full, reduced], lat, 1);
-  expect(table).toMatch(/\| policy_full \| fp32 \| not trained \| not trained \|/);
-  expect(table).toMatch(
-    /\| policy_reduced \| fp32 \| 50\.0 \| 25\.0 \| n\/a \| 0\.0 \| n\/a \|.* \| 300x \| 200x \|/,
+  expect(table).toMatch(/\| policy_full \| fp32 \| not trained \|/);
+  expect(table).toContain(
+    '| policy_reduced | fp32 | random clutter, 10 objects | 2 | 50.0 (9.4–90.5) | 25.0 (4.6–69.9) | n/a | 1 of 20 |',
   );
+  expect(table).toContain(
+    '| policy_reduced | fp32 | adversarial, hand-made (seen in design) | 2 | 0.0 | n/a | n/a | 0 of 6 |',
+  );
+  expect(table).toMatch(
+    /on evaluation seeds 10000\.\.10001 .*\n.*failed-grasp memory on \(radius 0\.03 m, 10 actions\)/,
+  );
+  expect(table).toMatch(/\| policy_reduced \| fp32 \| 0\.000 \|.* \| 300x \| 200x \|/);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-results-'));
   const file = path.join(dir, 'RESULTS.md');
   fs.writeFileSync(file, '# Results\n\nperception tables\n');
