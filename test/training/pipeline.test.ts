@@ -61,6 +61,14 @@ test('training/pipeline.py --budget quick: every model and manifest; RESULTS.md 
       expect(manifest.name).toBe(name);
       expect(manifest.precision).toBe(name.endsWith('_int8') ? 'int8' : 'fp32');
       expect(manifest.training.samples).toBe(64);
+      // Input contract v2: letterboxed 4:3 input, height above the support (colour only for segmenters).
+      expect(manifest.format_version).toBe(2);
+      expect(manifest.input.shape.slice(2)).toEqual([144, 192]);
+      expect(manifest.input.contract).toMatchObject({
+        version: 2,
+        fit: 'letterbox',
+        trained_aspects: [1.333],
+      });
       expect(Number.isFinite(manifest.metrics.latency_ms_p50)).toBe(true);
     }
     const results = fs.readFileSync(path.join(models, 'RESULTS.md'), 'utf8');
@@ -69,7 +77,7 @@ test('training/pipeline.py --budget quick: every model and manifest; RESULTS.md 
     expect(printed.map((m) => m.model).sort()).toEqual([...NAMES].sort());
     // Every task metric RESULTS.md shows is the one `results` printed (latency is measured anew each run).
     for (const m of summary.results.perception) {
-      const row = resultsRow(results, 'model | latency p50 ms', String(m.model));
+      const row = resultsRow(results, 'model | camera | input | latency p50 ms', String(m.model));
       expect([m.model, row['amodal bbox AP'], row['visible mask AP'], row['amodal mask AP']]).toEqual([
         m.model,
         pct(m.amodal_bbox_ap),
@@ -83,6 +91,13 @@ test('training/pipeline.py --budget quick: every model and manifest; RESULTS.md 
         Number(m.suction_mse).toFixed(4),
       ]);
       expect(row['latency p50 ms']).toBe(Number(m.latency_ms_p50).toFixed(2));
+      expect([m.model, row.camera, row.input, row['occlusion bal. acc.'], row['occluded F1']]).toEqual([
+        m.model,
+        '320x240',
+        '192x144',
+        pct(m.occlusion_balanced_accuracy),
+        pct(m.occlusion_f1),
+      ]);
     }
     for (const m of summary.results.segmentation) {
       const row = resultsRow(results, 'model | params | file MB | mIoU', String(m.model));
