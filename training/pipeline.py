@@ -136,8 +136,14 @@ def main(argv=None):
     p.add_argument("--cells", nargs="*", default=[],
                    help="contract 2: one dataset per cell file; the first cell's held-out split is what RESULTS.md reports")
     p.add_argument("--archs", nargs="*", default=None, help="train only these (default: every perception and segmentation model)")
+    p.add_argument("--scenes", type=int, default=None, help="scenes per dataset (default: the budget's)")
+    p.add_argument("--samples", type=int, default=None, help="training images per network (default: the budget's)")
     args = p.parse_args(argv)
-    b = BUDGETS[args.budget]
+    b = dict(BUDGETS[args.budget])
+    if args.scenes:
+        b["scenes"] = args.scenes
+    if args.samples:
+        b["samples"] = args.samples
     models = args.models or (os.path.join(ROOT, "models") if args.budget == "full" else os.path.join(args.work, "models"))
     os.makedirs(models, exist_ok=True)
     started = time.time()

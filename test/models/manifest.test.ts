@@ -62,3 +62,43 @@ test('execution providers fall back down the list, reporting each skipped one', 
     /unknown execution provider gpu9000/,
   );
 });
+
+test('input contract versions: format 1 (no contract) and format 2 (contract) load; a mismatch is one clear error', () => {
+  const c = copy();
+  try {
+    const m = JSON.parse(fs.readFileSync(c.manifest, 'utf8')) as Record<string, unknown> & {
+      input: Record<string, unknown>;
+    };
+    const contract = {
+      version: 2,
+      fit: 'letterbox',
+      pad_color: [0, 0, 0],
+      depth_encoding: 'height_above_support',
+      trained_aspects: [1.333],
+    };
+    const write = (name: string, value: unknown) => {
+      const file = path.join(c.dir, name);
+      fs.writeFileSync(file, JSON.stringify(value));
+      return file;
+    };
+    const v2 = { ...m, format_version: 2, input: { ...m.input, contract } };
+    expect(loadManifest(write('v2.json', v2)).manifest.input.contract).toEqual(contract);
+    expect(loadManifest(c.manifest).manifest.input.contract).toBeUndefined();
+    expect(() => loadManifest(write('v2-none.json', { ...m, format_version: 2 }))).toThrow(
+      /v2-none\.json: format_version 2 needs input\.contract/,
+    );
+    expect(() => loadManifest(write('v1-with.json', { ...v2, format_version: 1 }))).toThrow(
+      /v1-with\.json: input\.contract needs format_version 2/,
+    );
+    const colourOnly = { ...v2, input: { ...v2.input, contract: { ...contract, depth_encoding: null } } };
+    expect(() => loadManifest(write('mismatch.json', colourOnly))).toThrow(
+      /mismatch\.json: input\.contract\.depth_encoding null does not fit 4 input channels/,
+    );
+    expect(() =>
+      loadManifest(write('squash.json', { ...v2, input: { ...v2.input, contract: { ...contract, fit: 'squash' } } })),
+    ).toThrow(/squash\.json: input\.contract\.fit: /);
+    expect(() => loadManifest(write('v3.json', { ...v2, format_version: 3 }))).toThrow(/v3\.json: format_version: /);
+  } finally {
+    fs.rmSync(c.dir, { recursive: true, force: true });
+  }
+});
