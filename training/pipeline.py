@@ -153,10 +153,12 @@ def main(argv=None):
         datas = [data]
     else:
         size = args.input
+        # A cell that fixes its camera renders at that camera; the others (and no cell) at --camera.
+        cw, ch = (int(v) for v in (args.camera or b["camera"]).split("x"))
         if args.cells:
-            datas = [data_step(args.work, b, "data_" + os.path.splitext(os.path.basename(c))[0], cell=c) for c in args.cells]
+            datas = [data_step(args.work, b, "data_" + os.path.splitext(os.path.basename(c))[0], cw, ch, cell=c)
+                     for c in args.cells]
         else:
-            cw, ch = (int(v) for v in (args.camera or b["camera"]).split("x"))
             datas = [data_step(args.work, b, f"data_{cw}x{ch}", cw, ch)]
         for d in datas:
             encode_step(d, size)
