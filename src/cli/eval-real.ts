@@ -8,13 +8,13 @@ import { evaluateReal, type RealMetrics, realFramesSection, writeRealSection } f
 import {
   graspStageFrom,
   PERCEPTION_DEFAULTS,
-  PERCEPTION_PARAMETERS,
+  DEFAULT_PERCEPTION_MODEL,
   perceptionParamsFrom,
 } from '../nodes/perception/node';
 import { GRASP_SOURCES, type GraspSource } from '../perception/grasp-source';
 
 /** perception_node's default model (its model_file_path). */
-const PERCEPTION_DEFAULTS_MODEL = PERCEPTION_PARAMETERS.model_file_path.default;
+const PERCEPTION_DEFAULTS_MODEL = DEFAULT_PERCEPTION_MODEL;
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;

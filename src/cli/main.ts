@@ -10,6 +10,7 @@ import { simRender } from './sim-render';
 import { registerModelCommands } from './models';
 import { registerFuzzCommand } from './fuzz';
 import { registerEvalReal } from './eval-real';
+import { registerNasCommands } from './nas';
 import { recordSim, type RecordOptions } from '../bag/replay';
 import { serveSim } from '../policy/sim-server';
 import { parseSplit, writeDataset } from '../dataset';
@@ -243,6 +244,7 @@ export function buildProgram(
   registerModelCommands(program, io, integer);
   registerEvalReal(program, io, integer);
   registerFuzzCommand(program, io, integer);
+  registerNasCommands(program, io, integer);
 
   return program;
 }

@@ -9,6 +9,7 @@ import { type Bus, InProcessBus, QOS_DEFAULT, QOS_SENSOR_DATA } from '../bus';
 import { RclnodejsBus } from '../bus/rclnodejs-bus';
 import { messageRegistry, PACKAGE_ROOT, type CameraInfo, type Image, type SuctionGraspArray } from '../msg';
 import { openModel } from '../models/session';
+import { elapsedMs, latencyStats } from '../models/timing';
 import { nodeEntry } from '../nodes';
 import { decodeRgbdFrame } from '../nodes/rgbd-input';
 import { simFrameToMessages } from '../nodes/sim/messages';
@@ -39,13 +40,8 @@ export interface BenchOptions {
   bus?: BenchBus;
 }
 
-const stats = (v: number[]) => ({
-  p50: +percentile(v, 50).toFixed(2),
-  p90: +percentile(v, 90).toFixed(2),
-  p99: +percentile(v, 99).toFixed(2),
-});
-
-const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+const stats = latencyStats;
+const ms = elapsedMs;
 
 /** Serialised colour/depth/info triples of a few simulator scenes. */
 async function sampleMessages(

@@ -118,6 +118,14 @@ export const manifestSchema = z.object({
   quantization: z.record(z.string(), z.unknown()).optional(),
   decoding: decodingSchema.optional(),
   policy: policySchema.optional(),
+  /** A RAM-NAS subnet (docs/nas.md): its search space, fixed-length encoding and architecture. */
+  nas: z
+    .object({
+      space: z.string(),
+      encoding: z.array(z.number().int().nonnegative()),
+      arch: z.record(z.string(), z.unknown()),
+    })
+    .optional(),
   metrics: z.record(z.string(), z.unknown()),
 });
 export type ModelManifest = z.infer<typeof manifestSchema>;

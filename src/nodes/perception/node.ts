@@ -1,5 +1,7 @@
-import { type Bus, type CreateNodeOptions, param, QOS_DEFAULT } from '../../bus';
-import { type DetectGraspsResponse, type Header } from '../../msg';
+import * as path from 'node:path';
+import { type Bus, type BusNode, type CreateNodeOptions, param, QOS_DEFAULT } from '../../bus';
+import { candidateManifests, selectForBudget, timeCandidates } from '../../models/select';
+import { type DetectGraspsResponse, type Header, PACKAGE_ROOT } from '../../msg';
 import {
   markerArrayMessage,
   graspArrayMessage,
@@ -38,8 +40,21 @@ import {
 import { MAX_SERVICE_TIMEOUT_SEC, serviceTimeout } from '../service-timeout';
 import { LatestFrameWorker } from './latest-frame';
 
+/** The package's default model: what `model_file_path: ''` runs when no latency budget is set. */
+export const DEFAULT_PERCEPTION_MODEL = 'models/fast_graspnext.json';
+
 export const PERCEPTION_PARAMETERS = {
-  ...modelParameters('models/fast_graspnext.json', 1),
+  ...modelParameters('', 1),
+  model_file_path: param.string(
+    '',
+    `Model manifest (relative paths: to the package); '' = the package default (${DEFAULT_PERCEPTION_MODEL}), or the latency_budget_ms choice`,
+    { readOnly: true },
+  ),
+  latency_budget_ms: param.double(
+    0,
+    "With model_file_path '': time the package's perception models here at start and run the most accurate whose p90 fits, ms; 0 = off",
+    { range: { from: 0, to: 10000 }, readOnly: true },
+  ),
   ...RGBD_INPUT_PARAMETERS,
   confidence_threshold: param.double(0.3, 'Instance score threshold', { range: { from: 0, to: 1 } }),
   nms_iou: param.double(0.7, 'Amodal boxes overlapping a better one by more are dropped', {
@@ -133,6 +148,43 @@ export const PERCEPTION_DEFAULTS = Object.fromEntries(
 ) as unknown as PerceptionValues;
 
 /**
+ * The manifest to run: model_file_path when given; else, with latency_budget_ms > 0, the most accurate of
+ * the package's perception models whose p90 measured here fits (docs/nas.md#run-time-selection); else the default.
+ */
+async function chooseModel(
+  node: BusNode,
+  p: {
+    model_file_path: string;
+    latency_budget_ms: number;
+    execution_providers: string[];
+    intra_op_threads: number;
+  },
+): Promise<string> {
+  if (p.model_file_path !== '') {
+    if (p.latency_budget_ms > 0)
+      node.logger.info(`latency_budget_ms ignored: model_file_path is ${p.model_file_path}`);
+    return p.model_file_path;
+  }
+  if (p.latency_budget_ms <= 0) return DEFAULT_PERCEPTION_MODEL;
+  const { files, skipped } = candidateManifests(path.join(PACKAGE_ROOT, 'models'));
+  const candidates = await timeCandidates(files, {
+    executionProviders: p.execution_providers,
+    intraOpThreads: p.intra_op_threads,
+    warmup: 10,
+    runs: 50,
+  });
+  const s = selectForBudget(candidates, p.latency_budget_ms);
+  if (!s.choice)
+    throw new Error(
+      `perception_node: latency_budget_ms: no perception model with accuracy metrics in models/`,
+    );
+  const line = `latency_budget_ms ${p.latency_budget_ms}: ${s.reason}${skipped.length ? ` (not candidates: ${skipped.join(', ')})` : ''}`;
+  if (s.fits) node.logger.info(line);
+  else node.logger.warn(line);
+  return s.choice.file;
+}
+
+/**
  * perception_node: synchronised RGB-D in; suction grasps, instances with visible/amodal masks and
  * occlusion, label image and heatmaps out. Inference never queues behind itself: while a frame is in
  * the model, only the newest frame waits and older ones are dropped (counted on /diagnostics).
@@ -143,7 +195,7 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
   checkRgbdInputParameters(node, p);
   // The geometric source runs on the measured depth alone: no model is loaded.
   const session = needsModel(p.grasp_source as GraspSource)
-    ? await openNodeModel(node, p, 'perception')
+    ? await openNodeModel(node, { ...p, model_file_path: await chooseModel(node, p) }, 'perception')
     : null;
   const params = (): PerceptionParams => perceptionParamsFrom(p);
   const stage = (): GraspStageParams => graspStageFrom(p);

@@ -1,0 +1,152 @@
+// `grasp-perception nas latency`: the latency dataset of RAM-NAS on the machine it runs on. Random
+// subnets of a search space are exported to ONNX by the training code (training/nas/export_nas.py,
+// fp32 and int8) and timed here with onnxruntime-node as perception_node runs them (batch 1, its thread
+// count and execution providers): warm-up, then p50/p90/p99. One JSON line per subnet and precision.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../msg';
+import { loadManifest } from '../models/manifest';
+import { openModel } from '../models/session';
+import { timeSession } from '../models/timing';
+
+export const PYTHON = '/usr/bin/python3';
+export const DEFAULT_SPACE = path.join(PACKAGE_ROOT, 'training', 'nas', 'spaces', 'default.json');
+
+export interface NasLatencyOptions {
+  space: string;
+  samples: number;
+  seed: number;
+  out: string;
+  /** Where the exported subnets go (default: OUT without .jsonl + '.models'). */
+  work?: string;
+  threads: number;
+  providers: string[];
+  int8: boolean;
+  warmup: number;
+  runs: number;
+  onRecord?: (r: LatencyRecord) => void;
+}
+
+export interface LatencyRecord {
+  index: number;
+  name: string;
+  precision: string;
+  space: string;
+  encoding: number[];
+  input: number[];
+  params: number;
+  macs: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  warmup: number;
+  runs: number;
+  threads: number;
+  provider: string;
+  cpu: string;
+  cores: number;
+  /** 1-minute load average when the model was timed (shared machines: read the timings against it). */
+  load_avg_1m: number;
+  seed: number;
+}
+
+/** The machine as RESULTS.md names it: CPU model and core count (training/machine.py's wording). */
+export function machineName(): { cpu: string; cores: number } {
+  return { cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU', cores: os.availableParallelism() };
+}
+
+/** Runs export_nas.py and returns the manifests it wrote, in sampling order. */
+async function exportSubnets(
+  o: NasLatencyOptions,
+  work: string,
+): Promise<{ index: number; files: string[] }[]> {
+  const args = [
+    path.join(PACKAGE_ROOT, 'training', 'nas', 'export_nas.py'),
+    'random',
+    '--space',
+    path.resolve(o.space),
+    '--samples',
+    String(o.samples),
+    '--seed',
+    String(o.seed),
+    '--out',
+    work,
+    ...(o.int8 ? ['--int8'] : []),
+  ];
+  const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  if (code !== 0) {
+    const last = stderr.trim().split('\n').at(-1) ?? '';
+    throw new Error(`training/nas/export_nas.py exited ${String(code)}: ${last}`);
+  }
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      const r = JSON.parse(l) as { index: number; manifest: string; int8_manifest?: string };
+      return { index: r.index, files: [r.manifest, ...(r.int8_manifest ? [r.int8_manifest] : [])] };
+    });
+}
+
+export async function nasLatency(
+  o: NasLatencyOptions,
+): Promise<{ records: number; out: string; work: string }> {
+  const work = o.work ?? `${o.out.replace(/\.jsonl$/, '')}.models`;
+  if (!fs.existsSync(o.space)) throw new Error(`${o.space}: search space not found`);
+  fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+  const subnets = await exportSubnets(o, work);
+  const { cpu, cores } = machineName();
+  const lines: string[] = [];
+  for (const s of subnets) {
+    for (const file of s.files) {
+      const { manifest } = loadManifest(file);
+      if (!manifest.nas) throw new Error(`${file}: not a NAS subnet manifest (no nas section)`);
+      const session = await openModel(file, {
+        executionProviders: o.providers,
+        intraOpThreads: o.threads,
+        warmupRuns: 0,
+      });
+      let t;
+      try {
+        t = await timeSession(session, o);
+      } finally {
+        await session.release();
+      }
+      const rec: LatencyRecord = {
+        index: s.index,
+        name: manifest.name,
+        precision: manifest.precision,
+        space: manifest.nas.space,
+        encoding: manifest.nas.encoding,
+        input: [...manifest.input.shape],
+        params: manifest.complexity.params,
+        macs: manifest.complexity.macs,
+        p50_ms: t.p50,
+        p90_ms: t.p90,
+        p99_ms: t.p99,
+        warmup: o.warmup,
+        runs: o.runs,
+        threads: o.threads,
+        provider: session.provider,
+        cpu,
+        cores,
+        load_avg_1m: +os.loadavg()[0].toFixed(2),
+        seed: o.seed,
+      };
+      lines.push(JSON.stringify(rec));
+      o.onRecord?.(rec);
+    }
+  }
+  fs.writeFileSync(o.out, `${lines.join('\n')}\n`);
+  return { records: lines.length, out: o.out, work };
+}
