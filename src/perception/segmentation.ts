@@ -4,6 +4,7 @@ import { type Image } from '../msg';
 import { imageToRgb } from '../image';
 import { type ModelSession } from '../models/session';
 import { instanceColour } from './overlay';
+import { aspectWarningOnce } from './pipeline';
 import { encodeInput, type InputTransform } from './preprocess';
 
 export interface SegmentationOutput {
@@ -58,9 +59,15 @@ export function classMap(
   return out;
 }
 
-export async function segment(session: ModelSession, color: Image): Promise<SegmentationOutput> {
+export async function segment(
+  session: ModelSession,
+  color: Image,
+  onWarning: (line: string) => void = (line) => process.emitWarning(line),
+): Promise<SegmentationOutput> {
   const m = session.manifest;
   const [, , mh, mw] = m.input.shape;
+  const warning = aspectWarningOnce(m, color.width, color.height);
+  if (warning) onWarning(warning);
   const t0 = now();
   const { input, transform } = encodeInput(m, { color });
   const t1 = now();

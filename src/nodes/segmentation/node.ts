@@ -63,7 +63,7 @@ export async function startSegmentation(bus: Bus, options: CreateNodeOptions): P
   const worker = new LatestFrameWorker<Image>(
     async (img) => {
       const t0 = Date.now();
-      const out = await segment(s, img);
+      const out = await segment(s, img, (line) => node.logger.warn(line));
       pubs.labels.publish({ ...rgb8(img, out.labels), encoding: 'mono8', step: img.width });
       pubs.colored.publish(rgb8(img, coloredLabels(out.labels)));
       pubs.overlay.publish(rgb8(img, blendLabels(img, out.labels, p.overlay_alpha)));
