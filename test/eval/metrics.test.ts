@@ -11,6 +11,7 @@ import {
   maskIoU,
   meanSquaredError,
   occlusionAccuracy,
+  occlusionConfusion,
 } from '../../src/eval/metrics';
 
 /** A detection with its similarity to each ground truth of its image, by ground-truth index. */
@@ -350,6 +351,44 @@ describe('occlusionAccuracy', () => {
     expect(r.matched).toBe(0);
     expect(r.accuracy).toBeNaN();
     expect(occlusionAccuracy([], opts).accuracy).toBeNaN();
+  });
+});
+
+describe('occlusionConfusion', () => {
+  const opts = {
+    ...at50,
+    threshold: 0.5,
+    predicted: (d: D) => d.flag === true,
+    truth: (g: G) => g.flag === true,
+  };
+  // Ten matched objects, 2 occluded: each detection matches ground truth i at similarity 0.9.
+  const images = (flags: boolean[]): ApImage<D, G>[] =>
+    flags.map((flag, i) => ({
+      detections: [{ score: 1, sim: [0.9], flag }],
+      groundTruths: [{ index: 0, flag: i < 2 }],
+    }));
+
+  test('constant answers: balanced accuracy 0.5; "never occluded" has F1 0 though its accuracy is 0.8', () => {
+    const never = occlusionConfusion(images(Array<boolean>(10).fill(false)), opts);
+    expect(never).toMatchObject({ matched: 10, tp: 0, fn: 2, tn: 8, fp: 0, balancedAccuracy: 0.5, f1: 0 });
+    expect(occlusionAccuracy(images(Array<boolean>(10).fill(false)), opts).accuracy).toBeCloseTo(0.8, 12);
+    const always = occlusionConfusion(images(Array<boolean>(10).fill(true)), opts);
+    expect(always.balancedAccuracy).toBe(0.5);
+    expect(always.f1).toBeCloseTo(4 / 12, 12);
+  });
+
+  test('one occluded object found, one false alarm: recalls 1/2 and 7/8, F1 2/(2+1+1)', () => {
+    const flags = [true, false, true, false, false, false, false, false, false, false];
+    const r = occlusionConfusion(images(flags), opts);
+    expect(r).toMatchObject({ tp: 1, fn: 1, fp: 1, tn: 7 });
+    expect(r.balancedAccuracy).toBeCloseTo((1 / 2 + 7 / 8) / 2, 12);
+    expect(r.f1).toBeCloseTo(0.5, 12);
+  });
+
+  test('undefined without both classes or without any occluded object', () => {
+    const none = occlusionConfusion([], opts);
+    expect(none.balancedAccuracy).toBeNaN();
+    expect(none.f1).toBeNaN();
   });
 });
 
