@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(build-essential pkg-config python3 libopencv-dev python3-catkin-pkg python3-numpy python3-pil python3-skimage python3-torch python3-torchvision python3-onnx libsdformat-dev)
+APT_PACKAGES=(build-essential pkg-config python3 libopencv-dev python3-catkin-pkg python3-numpy python3-pil python3-skimage python3-torch python3-torchvision python3-onnx python3-sklearn python3-scipy python3-deap python3-matplotlib libsdformat-dev)
 NODE_MIN=20.19.0
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -1,0 +1,63 @@
+// RAM-NAS (docs/nas.md): the Python unit tests of training/nas (search space and encoding round trip,
+// weight sharing, distillation, surrogates on a toy dataset, NSGA-II on ZDT1), and `npm run nas -- --budget
+// quick` end to end (data, supernet, latency on this machine, surrogates, both NSGA-II searches).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runPythonWithStderr } from './python-tools';
+
+const TEN_MINUTES = 10 * 60_000;
+jest.setTimeout(TEN_MINUTES);
+
+test('training/nas/test_nas.py: every test it defines runs and passes', () => {
+  const file = path.join(__dirname, '..', '..', 'training', 'nas', 'test_nas.py');
+  const defined = [...fs.readFileSync(file, 'utf8').matchAll(/^ {4}def (test_\w+)\(/gm)].map((m) => m[1]);
+  expect(defined.length).toBeGreaterThanOrEqual(10);
+  const { stderr } = runPythonWithStderr(['nas/test_nas.py', '-v']);
+  const ran = [...stderr.matchAll(/^(test_\w+) \(.*\) \.\.\. ok$/gm)].map((m) => m[1]);
+  expect(ran.sort()).toEqual([...defined].sort());
+  expect(stderr).toMatch(new RegExp(`^Ran ${defined.length} tests in .*\\n\\nOK$`, 'm'));
+});
+
+test('npm run nas -- --budget quick: every step runs and writes its outputs', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-nas-'));
+  try {
+    const { stdout } = runPythonWithStderr(
+      ['nas/pipeline.py', '--budget', 'quick', '--work', work],
+      {},
+      TEN_MINUTES,
+    );
+    const s = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      surrogate: string;
+      kendall_tau: Record<string, number>;
+      pareto_png: string;
+      sample_efficiency_png: string;
+      front: { name: string; score: number; predicted_latency_ms: number }[];
+    };
+    expect(['mlp', 'cart', 'rbf', 'gp']).toContain(s.surrogate);
+    expect(Object.keys(s.kendall_tau).sort()).toEqual(['cart', 'flops', 'gp', 'mlp', 'rbf']);
+    for (const png of [s.pareto_png, s.sample_efficiency_png]) {
+      expect(fs.readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+    }
+    expect(s.front.length).toBeGreaterThan(0);
+    for (const p of s.front) {
+      expect(Number.isFinite(p.score) && p.score > 0).toBe(true);
+      expect(p.predicted_latency_ms).toBeGreaterThan(0);
+    }
+    // The latency dataset names the machine, threads and provider on every record.
+    const recs = fs
+      .readFileSync(path.join(work, 'latency.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(recs).toHaveLength(10);
+    for (const r of recs) {
+      expect(r).toMatchObject({ precision: 'fp32', threads: 1, provider: 'cpu', space: 'graspnext_quick' });
+      expect(typeof r.cpu).toBe('string');
+      expect(r.p90_ms as number).toBeGreaterThanOrEqual(r.p50_ms as number);
+    }
+    expect(fs.existsSync(path.join(work, 'supernet', 'supernet.pt'))).toBe(true);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});

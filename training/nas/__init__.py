@@ -1,0 +1,1 @@
+"""RAM-NAS for grasp perception (docs/nas.md): search space, supernet, latency surrogates, NSGA-II."""

@@ -1,0 +1,99 @@
+"""One command for the hardware-aware search: data -> supernet -> latency dataset -> surrogates -> NSGA-II.
+
+    npm run nas -- --budget quick --work /tmp/nas       # every step on a tiny budget (a jest test runs it)
+    npm run nas -- --budget full                        # the search of docs/nas.md (hours on 2 cores: resumable)
+
+Steps (each skipped when its output exists, supernet training resumes from its checkpoint):
+1. data: `grasp-perception dataset` at the budget's camera (contract v2: encoded at each input size of the
+   space by the runtime's encoder when the supernet loads it);
+2. supernet: nas/train_supernet.py (sandwich rule, mutual decoupled distillation);
+3. latency: `grasp-perception nas latency` on this machine (random subnets, fp32 [+ int8]);
+4. surrogates: nas/surrogates.py (MLP, CART, RBF, GP; FLOPs beside them; choice by cross-validated tau);
+5. search: nas/search.py (NSGA-II on validation loss x predicted latency, and on validation loss x FLOPs).
+Prints one JSON summary line. Shipping front points (fine-tuning, export, int8) is docs/nas.md's next step.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+NAS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(NAS))
+CLI = [shutil.which("node") or "node", os.path.join(ROOT, "bin", "grasp-perception.js")]
+PY = sys.executable
+
+BUDGETS = {
+    "full": {"space": "default.json", "scenes": 2400, "split": "80/5/15", "camera": "640x480", "samples": 48000,
+             "batch": 8, "latency_samples": 100, "int8": True, "warmup": 10, "runs": 50, "population": 40,
+             "generations": 20, "calib_batches": 4, "max_val": None},
+    "quick": {"space": "quick.json", "scenes": 8, "split": "50/25/25", "camera": "128x96", "samples": 4,
+              "batch": 2, "latency_samples": 10, "int8": False, "warmup": 1, "runs": 3, "population": 4,
+              "generations": 1, "calib_batches": 1, "max_val": 2},
+}
+DATA_SEED = 11  # the dataset seeds of docs/nas.md (disjoint from the perception pipeline's 1)
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--budget", choices=sorted(BUDGETS), default="quick")
+    p.add_argument("--work", default=os.path.join(ROOT, "out", "nas"))
+    p.add_argument("--data", action="append", default=None, help="existing contract v2 datasets instead of step 1")
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args(argv)
+    b = BUDGETS[a.budget]
+    started = time.time()
+    os.makedirs(a.work, exist_ok=True)
+    space = os.path.join(NAS, "spaces", b["space"])
+    datas = a.data
+    if not datas:
+        data = os.path.join(a.work, "data")
+        if not os.path.exists(os.path.join(data, "dataset.json")):
+            w, h = b["camera"].split("x")
+            run(CLI + ["dataset", "--out", data, "--scenes", str(b["scenes"]), "--seed", str(DATA_SEED),
+                       "--split", b["split"], "--width", w, "--height", h])
+        datas = [data]
+    sup_dir = os.path.join(a.work, "supernet")
+    supernet = os.path.join(sup_dir, "supernet.pt")
+    if not os.path.exists(supernet):
+        run([PY, os.path.join(NAS, "train_supernet.py"), "--space", space, "--out", sup_dir, "--samples",
+             str(b["samples"]), "--batch", str(b["batch"]), "--threads", str(a.threads), "--resume",
+             *[x for d in datas for x in ("--data", d)]], stdout=subprocess.DEVNULL)
+    latency = os.path.join(a.work, "latency.jsonl")
+    if not os.path.exists(latency):
+        run(CLI + ["nas", "latency", "--space", space, "--samples", str(b["latency_samples"]), "--out", latency,
+                   "--warmup", str(b["warmup"]), "--runs", str(b["runs"]), *([] if b["int8"] else ["--no-int8"])],
+            stdout=subprocess.DEVNULL)
+    search_dir = os.path.join(a.work, "search")
+    run([PY, os.path.join(NAS, "surrogates.py"), "--latency", latency, "--space", space, "--out", search_dir],
+        stdout=subprocess.DEVNULL)
+    run([PY, os.path.join(NAS, "search.py"), "--supernet", supernet, "--latency", latency, "--out", search_dir,
+         "--population", str(b["population"]), "--generations", str(b["generations"]),
+         "--calib-batches", str(b["calib_batches"]), "--threads", str(a.threads),
+         *(["--max-val", str(b["max_val"])] if b["max_val"] else []),
+         *[x for d in datas for x in ("--data", d)]], stdout=subprocess.DEVNULL)
+    with open(os.path.join(search_dir, "surrogates.json")) as f:
+        sur = json.load(f)
+    with open(os.path.join(search_dir, "search.json")) as f:
+        search = json.load(f)
+    summary = {"budget": a.budget, "work": a.work, "space": space, "supernet": supernet, "latency": latency,
+               "surrogate": sur["choice"],
+               "kendall_tau": {k: round(v["kendall_tau"], 3) for k, v in sur["table"].items()},
+               "pareto_png": os.path.join(search_dir, "pareto.png"),
+               "sample_efficiency_png": os.path.join(search_dir, "sample_efficiency.png"),
+               "front": [{"name": q["name"], "score": q["score"], "predicted_latency_ms": q["predicted_latency_ms"]}
+                         for q in search["latency"]["front"]],
+               "wall_s": round(time.time() - started, 1)}
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The search's validation score: the multi-task loss (training/losses.py) of a subnet on the held-out
+validation split, with the supernet's shared weights and BatchNorm statistics recalibrated for the subnet
+on a few training batches (shared running statistics belong to no single subnet). Lower is better.
+The validation split is neither trained on nor reported: the test split stays for the final tables."""
+
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+from losses import perception_loss  # noqa: E402
+from nas.supernet import EBatchNorm, build_supernet  # noqa: E402
+from training_data import batch, load_split_v2, make_input  # noqa: E402
+
+
+def load_split_dirs(dirs, split, size):
+    parts = [load_split_v2(d, split, size[0], size[1]) for d in dirs]
+    return {k: torch.cat([p[k] for p in parts]) for k in parts[0] if k not in ("version", "contract", "aspects")}
+
+
+class ValidationProxy:
+    def __init__(self, checkpoint, dirs, calib_batches=4, batch_size=8, max_val=None, threads=2):
+        torch.set_num_threads(threads)
+        ckpt = torch.load(checkpoint, map_location="cpu")
+        self.space, self.mean, self.std = ckpt["space"], ckpt["mean"], ckpt["std"]
+        self.model = build_supernet(self.space)
+        self.model.load_state_dict(ckpt["model"])
+        self.dirs, self.calib_batches, self.batch_size, self.max_val = dirs, calib_batches, batch_size, max_val
+        self.train, self.val = {}, {}
+        self.cache = {}
+
+    def _data(self, size):
+        if size not in self.val:
+            self.train[size] = load_split_dirs(self.dirs, "train", size)
+            v = load_split_dirs(self.dirs, "val", size)
+            if self.max_val:
+                v = {k: t[: self.max_val] for k, t in v.items()}
+            self.val[size] = v
+        return self.train[size], self.val[size]
+
+    def _input(self, b):
+        return make_input(b["rgb"], b["depth"], self.mean, self.std, contract=2)
+
+    @torch.no_grad()
+    def calibrate_bn(self, train):
+        bns = [m for m in self.model.modules() if isinstance(m, EBatchNorm)]
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the calibration batches
+        self.model.train()
+        n = train["rgb"].shape[0]
+        g = torch.Generator().manual_seed(0)
+        for _ in range(self.calib_batches):
+            self.model.forward_dict(self._input(batch(train, torch.randint(0, n, (self.batch_size,), generator=g))))
+        for m in bns:
+            m.momentum = 0.1
+        self.model.eval()
+
+    @torch.no_grad()
+    def __call__(self, arch):
+        key = repr(arch)
+        if key not in self.cache:
+            size = tuple(arch["resolution"])
+            train, val = self._data(size)
+            self.model.set_active(arch)
+            self.calibrate_bn(train)
+            n, total = val["rgb"].shape[0], 0.0
+            for i in range(0, n, self.batch_size):
+                b = batch(val, torch.arange(i, min(n, i + self.batch_size)))
+                loss, _ = perception_loss(self.model.forward_dict(self._input(b)), b)
+                total += float(loss) * b["rgb"].shape[0]
+            self.cache[key] = total / n
+        return self.cache[key]

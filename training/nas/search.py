@@ -1,0 +1,118 @@
+"""NSGA-II over (validation score, predicted latency), and the same search with FLOPs instead of latency.
+
+    /usr/bin/python3 training/nas/search.py --supernet runs/supernet/supernet.pt --data DIR \
+        --latency latency.jsonl --surrogate gp --out DIR [--population 40 --generations 20]
+
+Validation score: nas/proxy.py (multi-task loss on the validation split, BN recalibrated). Latency: the
+surrogate (nas/surrogates.py) fitted on every fp32 record of the latency dataset. The FLOPs search
+minimises (score, MACs); both fronts are drawn on the same axes (score against predicted latency) in
+OUT/pareto.png, as RAM-NAS's Figure 4 compares them; OUT/search.json lists both fronts.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+from complexity import count_macs  # noqa: E402
+from nas.nsga2 import nsga2  # noqa: E402
+from nas.proxy import ValidationProxy  # noqa: E402
+from nas.space import cardinalities, decode, features, load_space, name_of  # noqa: E402
+from nas.supernet import build_subnet  # noqa: E402
+from nas.surrogates import Surrogate, load_records  # noqa: E402
+
+
+def macs_of(arch):
+    w, h = arch["resolution"]
+    return count_macs(build_subnet(arch), (1, 4, h, w))
+
+
+def run_search(score, latency, macs, space, population, generations, seed):
+    """Both searches; score/latency/macs: functions of an architecture dict."""
+    genes = cardinalities(space)
+    memo = {}
+
+    def point(enc):
+        key = tuple(enc)
+        if key not in memo:
+            arch = decode(space, enc)
+            memo[key] = {"encoding": list(enc), "arch": arch, "name": name_of(arch), "score": score(arch),
+                         "predicted_latency_ms": float(latency(arch)), "macs": int(macs(arch))}
+        return memo[key]
+
+    fronts = {}
+    for objective in ("latency", "flops"):
+        key = "predicted_latency_ms" if objective == "latency" else "macs"
+        _, front, evals = nsga2(lambda enc: (point(enc)["score"], point(enc)[key]), 2, genes, population,
+                                generations, seed)
+        pts = sorted({tuple(i) for i in front})
+        fronts[objective] = {"evaluations": evals, "front": sorted((point(list(e)) for e in pts),
+                                                                  key=lambda p: p["predicted_latency_ms"])}
+    return fronts
+
+
+def plot_fronts(fronts, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+    for objective, style in (("latency", "o-"), ("flops", "s--")):
+        f = fronts[objective]["front"]
+        ax.plot([p["predicted_latency_ms"] for p in f], [p["score"] for p in f], style,
+                label=f"NSGA-II on {'predicted latency' if objective == 'latency' else 'FLOPs'}")
+    ax.set_xlabel("predicted latency, ms (surrogate)")
+    ax.set_ylabel("validation multi-task loss (lower is better)")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--supernet", required=True)
+    p.add_argument("--data", required=True, action="append")
+    p.add_argument("--latency", required=True)
+    p.add_argument("--surrogate", default=None, help="mlp|cart|rbf|gp (default: the choice in surrogates.json beside --out)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--population", type=int, default=40)
+    p.add_argument("--generations", type=int, default=20)
+    p.add_argument("--calib-batches", type=int, default=4)
+    p.add_argument("--max-val", type=int, default=None, help="validation scenes per evaluation (default: all)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args(argv)
+    started = time.time()
+    os.makedirs(a.out, exist_ok=True)
+    proxy = ValidationProxy(a.supernet, a.data, a.calib_batches, max_val=a.max_val, threads=a.threads)
+    space = proxy.space
+    kind = a.surrogate
+    if kind is None:
+        with open(os.path.join(a.out, "surrogates.json")) as f:
+            kind = json.load(f)["choice"]
+    recs = load_records(a.latency, "fp32")
+    sur = Surrogate(kind).fit([features(space, r["encoding"]) for r in recs], [r["p50_ms"] for r in recs])
+    latency = lambda arch: float(sur.predict([features(space, encode_of(space, arch))])[0])  # noqa: E731
+    fronts = run_search(proxy, latency, macs_of, space, a.population, a.generations, a.seed)
+    machine = sorted({f"{r['cpu']}, {r['threads']} thread(s), {r['provider']}" for r in recs})
+    result = {"surrogate": kind, "population": a.population, "generations": a.generations, "seed": a.seed,
+              "machine": machine, "wall_s": round(time.time() - started, 1), **fronts}
+    with open(os.path.join(a.out, "search.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    plot_fronts(fronts, os.path.join(a.out, "pareto.png"),
+                f"NSGA-II {a.population} x {a.generations}; latency surrogate {kind.upper()} on {'; '.join(machine)}")
+    print(json.dumps({"wall_s": result["wall_s"], "latency_front": len(fronts["latency"]["front"]),
+                      "flops_front": len(fronts["flops"]["front"])}))
+
+
+def encode_of(space, arch):
+    from nas.space import encode
+    return encode(space, arch)
+
+
+if __name__ == "__main__":
+    main()

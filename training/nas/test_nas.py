@@ -1,0 +1,177 @@
+"""Unit tests of training/nas (run by test/training/nas.test.ts, which counts the tests that ran).
+
+    /usr/bin/python3 training/nas/test_nas.py -v
+"""
+
+import json
+import os
+import random
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+from complexity import count_macs, count_params  # noqa: E402
+from nas.distill import dense_dkd  # noqa: E402
+from nas.nsga2 import hypervolume, nsga2, zdt1  # noqa: E402
+from nas.space import FAST_GRASPNEXT, decode, encode, extreme, genes, load_space, sample  # noqa: E402
+from nas.supernet import build_subnet, build_supernet, extract_subnet  # noqa: E402
+from nas.surrogates import Surrogate, evaluate, rank_metrics  # noqa: E402
+from perception_models import GraspNet  # noqa: E402
+
+torch.set_num_threads(2)
+SPACE = load_space()
+
+
+def with_batchnorm_statistics(model, shape):
+    """Non-trivial running statistics (a fresh net's are 0/1 and would hide slicing mistakes)."""
+    model.train()
+    with torch.no_grad():
+        model(torch.randn(*shape) * 2 + 0.5)
+    return model.eval()
+
+
+class SearchSpace(unittest.TestCase):
+    def test_encoding_has_fixed_length_and_round_trips(self):
+        rng = random.Random(3)
+        n = len(genes(SPACE))
+        for _ in range(50):
+            arch = sample(SPACE, rng)
+            enc = encode(SPACE, arch)
+            self.assertEqual(len(enc), n)
+            self.assertEqual(decode(SPACE, enc), arch)
+
+    def test_contains_fast_graspnext_exactly(self):
+        """fast_graspnext's own weights, loaded one to one into its subnet, give the same outputs."""
+        torch.manual_seed(0)
+        ref = with_batchnorm_statistics(GraspNet("fast_graspnext"), (2, 4, 144, 192))
+        sub = build_subnet(decode(SPACE, encode(SPACE, FAST_GRASPNEXT))).eval()
+        pairs = list(zip(ref.state_dict().items(), sub.state_dict().keys()))
+        self.assertEqual(len(ref.state_dict()), len(sub.state_dict()))
+        for (ka, va), kb in pairs:
+            self.assertEqual(tuple(va.shape), tuple(sub.state_dict()[kb].shape), f"{ka} vs {kb}")
+        sub.load_state_dict({kb: va for (_, va), kb in pairs})
+        x = torch.randn(1, 4, 144, 192)
+        with torch.no_grad():
+            for a, b in zip(ref(x), sub(x)):
+                self.assertLess(float((a - b).abs().max()), 1e-5)
+        self.assertEqual(count_macs(sub, (1, 4, 144, 192)), count_macs(ref, (1, 4, 144, 192)))
+
+    def test_largest_subnet_is_larger_than_the_mobilenet_baseline(self):
+        big = build_subnet(extreme(SPACE, True))
+        mob = GraspNet("mobilenet_graspnext")
+        shape = (1, 4, 144, 192)
+        self.assertGreater(count_params(big), count_params(mob))
+        self.assertGreater(count_macs(big, shape), count_macs(mob, shape))
+
+
+class WeightSharing(unittest.TestCase):
+    def test_subnet_from_shared_weights_equals_the_subnet_built_alone(self):
+        torch.manual_seed(1)
+        sup = build_supernet(SPACE)
+        with_batchnorm_statistics(sup, (2, 4, 96, 128))
+        rng = random.Random(5)
+        for arch in [extreme(SPACE, False)] + [sample(SPACE, rng) for _ in range(3)]:
+            with self.subTest(arch=arch):
+                sup.set_active(arch).eval()
+                alone = extract_subnet(sup, arch).eval()
+                w, h = arch["resolution"]
+                x = torch.randn(1, 4, h, w)
+                with torch.no_grad():
+                    for a, b in zip(sup(x), alone(x)):
+                        self.assertLess(float((a - b).abs().max()), 1e-5)
+                # The subnet built alone has exactly its own sizes: fewer parameters than the supernet.
+                self.assertLess(count_params(alone), count_params(sup))
+
+
+class EncodingRoundTrip(unittest.TestCase):
+    def test_encode_build_count_export_decode_the_manifest(self):
+        from nas.export_nas import export_subnet
+        arch = sample(SPACE, random.Random(11))
+        model = build_subnet(arch)
+        w, h = arch["resolution"]
+        params, macs = count_params(model), count_macs(model, (1, 4, h, w))
+        with tempfile.TemporaryDirectory() as out:
+            export_subnet(model, arch, SPACE, "sub", out)
+            with open(os.path.join(out, "sub.json")) as f:
+                m = json.load(f)
+            self.assertTrue(os.path.getsize(os.path.join(out, m["model_file"])) > 0)
+        self.assertEqual(m["nas"]["encoding"], encode(SPACE, arch))
+        self.assertEqual(decode(SPACE, m["nas"]["encoding"]), arch)
+        self.assertEqual(m["nas"]["arch"], arch)
+        self.assertEqual((m["complexity"]["params"], m["complexity"]["macs"]), (params, macs))
+        self.assertEqual(m["input"]["shape"], [1, 4, h, w])
+        self.assertEqual(m["input"]["contract"]["fit"], "letterbox")
+
+
+class Distillation(unittest.TestCase):
+    def test_decoupled_kd_is_zero_for_an_identical_teacher_and_positive_otherwise(self):
+        torch.manual_seed(0)
+        s = torch.randn(3, 20)
+        target = torch.zeros(3, 20, dtype=torch.bool)
+        target[:, 4] = True
+        region = torch.ones_like(target)
+        self.assertAlmostEqual(float(dense_dkd(s, s.clone(), target, region)), 0.0, places=6)
+        self.assertGreater(float(dense_dkd(s, s + torch.randn(3, 20), target, region)), 1e-3)
+        # Only the non-target distribution differs (target mass kept): TCKD is 0, NCKD alone is positive.
+        t = s.clone()
+        t[:, 5], t[:, 6] = s[:, 6], s[:, 5]
+        self.assertAlmostEqual(float(dense_dkd(s, t, target, region, alpha=1.0, beta=0.0)), 0.0, places=6)
+        self.assertGreater(float(dense_dkd(s, t, target, region, alpha=0.0, beta=1.0)), 1e-4)
+
+
+class Surrogates(unittest.TestCase):
+    def test_metrics_of_a_perfect_a_reversed_and_a_constant_predictor(self):
+        y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+        perfect = rank_metrics(y, y)
+        self.assertEqual(sorted(perfect), ["kendall_tau", "rmse_ms", "spearman_rho"])
+        for k, v in (("spearman_rho", 1.0), ("kendall_tau", 1.0), ("rmse_ms", 0.0)):
+            self.assertAlmostEqual(perfect[k], v, places=9)
+        self.assertAlmostEqual(rank_metrics(y[::-1], y)["kendall_tau"], -1.0)
+        self.assertEqual(rank_metrics(np.full(5, 3.0), y)["kendall_tau"], 0.0)
+        self.assertAlmostEqual(rank_metrics(y + 1, y)["rmse_ms"], 1.0)
+
+    def test_surrogates_rank_a_toy_latency_better_than_its_flops(self):
+        """Toy latency: per-layer overhead (depth) dominates, FLOPs see only width -- the finding of RAM-NAS."""
+        rng = np.random.default_rng(0)
+        x = rng.random((60, 5))
+        y = 1.0 + 3.0 * x[:, 0] + 2.0 * x[:, 1] ** 2 + 0.5 * x[:, 2] + rng.normal(0, 0.02, 60)
+        flops = x[:, 3] + 0.3 * x[:, 2]
+        r = evaluate(x, y, flops, seed=0, curve_step=20)
+        self.assertEqual((r["train"], r["test"]), (48, 12))
+        self.assertLess(r["table"]["flops"]["kendall_tau"], 0.5)
+        for kind in ("rbf", "gp"):
+            self.assertGreater(r["table"][kind]["kendall_tau"], 0.8, kind)
+        self.assertIn(r["choice"], ("mlp", "cart", "rbf", "gp"))
+        self.assertEqual(r["curve"]["samples"][0], 10)
+        self.assertEqual(r["curve"]["samples"][-1], 48)
+        gp = Surrogate("gp").fit(x, y)
+        self.assertLess(rank_metrics(gp.predict(x), y)["rmse_ms"], 0.1)
+
+
+class Nsga2(unittest.TestCase):
+    def test_zdt1_reaches_95_percent_of_the_true_fronts_hypervolume(self):
+        _, front, _ = nsga2(zdt1, 2, "real:30", population=100, generations=150, seed=1)
+        ref = (1.1, 1.1)
+        true = hypervolume([(i / 10000, 1 - (i / 10000) ** 0.5) for i in range(10001)], ref)
+        self.assertAlmostEqual(true, 1.21 - 1 / 3, places=3)
+        self.assertGreaterEqual(hypervolume([i.fitness.values for i in front], ref) / true, 0.95)
+
+    def test_integer_coding_stays_in_the_space_and_finds_the_trade_off(self):
+        card = [len(c) for _, c in genes(SPACE)]
+
+        def objectives(enc):
+            for g, n in zip(enc, card):
+                assert 0 <= g < n and isinstance(g, int)
+            return sum(enc), -sum(enc)  # every point is Pareto-optimal: the front spreads
+
+        _, front, evals = nsga2(objectives, 2, card, population=16, generations=5, seed=2)
+        self.assertGreater(len({tuple(i) for i in front}), 4)
+        self.assertGreater(evals, 16)
+
+
+if __name__ == "__main__":
+    unittest.main()
