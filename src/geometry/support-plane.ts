@@ -6,7 +6,7 @@
 // (a bin's side walls are seen edge-on). A well-supported parallel plane standing just above the
 // winner (a bin floor on the table it stands on) is the support instead.
 // Method and constants: docs/grasping.md#support-plane.
-import { fitPlane, orientTowards } from './plane';
+import { orientTowards, symmetricEigen3 } from './plane';
 import { type Vec3, vec3 } from './vector';
 
 /** Pinhole intrinsics in pixels (a CameraModel or the simulator's intrinsics fit). */
@@ -97,6 +97,8 @@ interface Samples {
   gh: number;
   /** Indices of the valid cells. */
   valid: Int32Array;
+  /** The valid cells' points packed (x, y, z each; same order as `valid`): the scoring loops read these. */
+  points: Float64Array;
   /** Centre weight of each valid cell (same order), and their sum. */
   weight: Float64Array;
   totalWeight: number;
@@ -113,8 +115,11 @@ function samplePoints(
   const gw = Math.ceil(width / step);
   const gh = Math.ceil(height / step);
   const grid = new Float64Array(3 * gw * gh).fill(NaN);
-  const valid: number[] = [];
-  const weight: number[] = [];
+  const valid = new Int32Array(gw * gh);
+  const points = new Float64Array(3 * gw * gh);
+  const weight = new Float64Array(gw * gh);
+  let n = 0;
+  let totalWeight = 0;
   const s2 = 2 * (centreSigma * width) ** 2;
   const mx = (width - 1) / 2;
   const my = (height - 1) / 2;
@@ -126,20 +131,29 @@ function samplePoints(
       const z = depth[v * width + u];
       if (!(z > 0) || z === Infinity) continue;
       const c = gy * gw + gx;
-      grid[3 * c] = ((u - k.cx) * z) / k.fx;
-      grid[3 * c + 1] = ((v - k.cy) * z) / k.fy;
+      const x = ((u - k.cx) * z) / k.fx;
+      const y = ((v - k.cy) * z) / k.fy;
+      grid[3 * c] = x;
+      grid[3 * c + 1] = y;
       grid[3 * c + 2] = z;
-      valid.push(c);
-      weight.push(Math.exp(-((u - mx) ** 2 + (v - my) ** 2) / s2));
+      points[3 * n] = x;
+      points[3 * n + 1] = y;
+      points[3 * n + 2] = z;
+      valid[n] = c;
+      const w = Math.exp(-((u - mx) ** 2 + (v - my) ** 2) / s2);
+      weight[n] = w;
+      totalWeight += w;
+      n++;
     }
   }
   return {
     grid,
     gw,
     gh,
-    valid: Int32Array.from(valid),
-    weight: Float64Array.from(weight),
-    totalWeight: weight.reduce((a, b) => a + b, 0),
+    valid: valid.slice(0, n),
+    points: points.slice(0, 3 * n),
+    weight: weight.slice(0, n),
+    totalWeight,
   };
 }
 
@@ -194,17 +208,20 @@ function score(
   // Viewing direction is −z: cos(tilt) = −nz.
   const cosTilt = -h.nz;
   if (cosTilt < cosMaxTilt) return { score: -Infinity, inliers: 0, support: 0 };
-  const g = s.grid;
+  const { points: p, weight } = s;
+  const { nx, ny, nz, d } = h;
+  const tol = o.inlierTolerance;
+  const margin = -o.belowMargin;
+  const range = -o.belowRange;
   let inliers = 0;
   let support = 0;
   let below = 0;
-  for (let i = 0; i < s.valid.length; i++) {
-    const c = 3 * s.valid[i];
-    const dist = h.nx * g[c] + h.ny * g[c + 1] + h.nz * g[c + 2] + h.d;
-    if (Math.abs(dist) <= o.inlierTolerance) {
+  for (let i = 0, c = 0; i < weight.length; i++, c += 3) {
+    const dist = nx * p[c] + ny * p[c + 1] + nz * p[c + 2] + d;
+    if (Math.abs(dist) <= tol) {
       inliers++;
-      support += s.weight[i];
-    } else if (dist < -o.belowMargin && dist > -o.belowRange) below += s.weight[i];
+      support += weight[i];
+    } else if (dist < margin && dist > range) below += weight[i];
   }
   return { score: (support - o.belowPenalty * below) * cosTilt, inliers, support };
 }
@@ -216,15 +233,14 @@ function stacking(
   s: Samples,
   tolerance: number,
 ): { rise: number; shared: number } {
-  const g = s.grid;
+  const p = s.points;
   let n = 0;
   let sum = 0;
   let shared = 0;
-  for (let i = 0; i < s.valid.length; i++) {
-    const c = 3 * s.valid[i];
-    const x = g[c];
-    const y = g[c + 1];
-    const z = g[c + 2];
+  for (let c = 0; c < p.length; c += 3) {
+    const x = p[c];
+    const y = p[c + 1];
+    const z = p[c + 2];
     if (Math.abs(upper.nx * x + upper.ny * y + upper.nz * z + upper.d) > tolerance) continue;
     const h = lower.nx * x + lower.ny * y + lower.nz * z + lower.d;
     n++;
@@ -234,23 +250,76 @@ function stacking(
   return n > 0 ? { rise: sum / n, shared: shared / n } : { rise: 0, shared: 1 };
 }
 
+/**
+ * Least-squares plane through the points within `tolerance` of `h` (fitPlane's arithmetic on the
+ * packed points, without a Vec3 per point; `mask` is scratch for the inlier flags): null when fewer
+ * than 3 or collinear.
+ */
+function fitInliers(
+  h: Hypothesis,
+  p: Float64Array,
+  tolerance: number,
+  mask: Uint8Array,
+): { normal: Vec3; centroid: Vec3; rms: number; count: number } | null {
+  const { nx, ny, nz, d } = h;
+  let n = 0;
+  let cx = 0;
+  let cy = 0;
+  let cz = 0;
+  for (let i = 0, c = 0; c < p.length; i++, c += 3) {
+    const inlier = Math.abs(nx * p[c] + ny * p[c + 1] + nz * p[c + 2] + d) <= tolerance;
+    mask[i] = inlier ? 1 : 0;
+    if (!inlier) continue;
+    n++;
+    cx += p[c];
+    cy += p[c + 1];
+    cz += p[c + 2];
+  }
+  if (n < 3) return null;
+  cx /= n;
+  cy /= n;
+  cz /= n;
+  let xx = 0;
+  let xy = 0;
+  let xz = 0;
+  let yy = 0;
+  let yz = 0;
+  let zz = 0;
+  for (let i = 0, c = 0; c < p.length; i++, c += 3) {
+    if (mask[i] === 0) continue;
+    const dx = p[c] - cx;
+    const dy = p[c + 1] - cy;
+    const dz = p[c + 2] - cz;
+    xx += dx * dx;
+    xy += dx * dy;
+    xz += dx * dz;
+    yy += dy * dy;
+    yz += dy * dz;
+    zz += dz * dz;
+  }
+  const { values, vectors } = symmetricEigen3([xx, xy, xz, xy, yy, yz, xz, yz, zz]);
+  const order = [0, 1, 2].sort((i, j) => values[i] - values[j]);
+  if (values[order[1]] <= 1e-12 * Math.max(1e-30, values[order[2]])) return null;
+  const k = order[0];
+  return {
+    normal: vec3(vectors[k], vectors[3 + k], vectors[6 + k]),
+    centroid: vec3(cx, cy, cz),
+    rms: Math.sqrt(Math.max(0, values[k]) / n),
+    count: n,
+  };
+}
+
 /** Least-squares plane through the inliers of `h` (twice: the second pass uses the first's inliers). */
 function refine(h: Hypothesis, s: Samples, tolerance: number): { h: Hypothesis; rms: number } {
   let cur = h;
   let rms = 0;
+  const mask = new Uint8Array(s.weight.length);
   for (let pass = 0; pass < 2; pass++) {
-    const pts: Vec3[] = [];
-    const g = s.grid;
-    for (let i = 0; i < s.valid.length; i++) {
-      const c = 3 * s.valid[i];
-      const dist = cur.nx * g[c] + cur.ny * g[c + 1] + cur.nz * g[c + 2] + cur.d;
-      if (Math.abs(dist) <= tolerance) pts.push(vec3(g[c], g[c + 1], g[c + 2]));
-    }
-    const fit = fitPlane(pts);
+    const fit = fitInliers(cur, s.points, tolerance, mask);
     if (!fit) break;
     const n = orientTowards(fit.normal, fit.centroid);
     const d = -(n.x * fit.centroid.x + n.y * fit.centroid.y + n.z * fit.centroid.z);
-    cur = { nx: n.x, ny: n.y, nz: n.z, d, score: cur.score, inliers: pts.length, support: cur.support };
+    cur = { nx: n.x, ny: n.y, nz: n.z, d, score: cur.score, inliers: fit.count, support: cur.support };
     rms = fit.rms;
   }
   return { h: cur, rms };

@@ -76,61 +76,97 @@ export interface DepthAnalysis {
   regions: Int32Array;
   /** Per region id: 1 when it touches the image border or is mostly steep (a wall: dropped), else 0. */
   touchesBorder: Uint8Array;
-  /** Per region id: fraction of its pixels steeper than `steepDeg` to the support. */
+  /** Per region id: fraction of its pixels steeper than `steepDeg` to the support (0 for border-touching ones). */
   steepFraction: Float32Array;
   /** Per region id: pixel count. */
   regionPixels: Int32Array;
-  /** Distance to the nearest depth edge or invalid pixel, camera pixels (chamfer 3-4, /3). */
+  /**
+   * Distance to the nearest depth edge or invalid pixel, camera pixels (chamfer 3-4, /3); computed
+   * around the kept surfaces (out to a seal disc's radius) only, 0 elsewhere.
+   */
   edgeDistance: Float32Array;
 }
 
 const valid = (z: number) => z > 0 && z !== Infinity;
 
-/** Depth edges (a step above `jump` to a 4-neighbour, or invalid depth) and the distance to them. */
-function edgeDistanceMap(depth: Float32Array, width: number, height: number, jump: number): Float32Array {
-  const big = 1e9;
-  const d = new Float32Array(width * height);
-  for (let v = 0; v < height; v++) {
-    for (let u = 0; u < width; u++) {
+/** A pixel rectangle, inclusive. */
+interface Box {
+  u0: number;
+  v0: number;
+  u1: number;
+  v1: number;
+}
+
+/**
+ * Depth edges (a step above `jump` to a 4-neighbour, or invalid depth) and the distance to them,
+ * computed inside `box` only (0 outside it). Exact there for distances up to the box's margin around
+ * the pixels that read it: a 3-4 chamfer distance is at least the Chebyshev distance, so a nearer edge
+ * lies inside the box, and so does the chamfer path to it.
+ */
+function edgeDistanceMap(
+  depth: Float32Array,
+  width: number,
+  height: number,
+  jump: number,
+  box: Box,
+): Float32Array {
+  const out = new Float32Array(width * height);
+  if (box.u1 < box.u0 || box.v1 < box.v0) return out;
+  // Integer 3-4 chamfer (exact: sums of 3s and 4s), two passes; `far` where no edge is in reach.
+  const far = 1 << 29;
+  const bw = box.u1 - box.u0 + 1;
+  const bh = box.v1 - box.v0 + 1;
+  const d = new Int32Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    const v = box.v0 + y;
+    for (let x = 0; x < bw; x++) {
+      const u = box.u0 + x;
       const i = v * width + u;
       const z = depth[i];
-      let edge = !valid(z);
-      if (!edge && u + 1 < width) edge = !(Math.abs(depth[i + 1] - z) <= jump);
-      if (!edge && u > 0) edge = !(Math.abs(depth[i - 1] - z) <= jump);
-      if (!edge && v + 1 < height) edge = !(Math.abs(depth[i + width] - z) <= jump);
-      if (!edge && v > 0) edge = !(Math.abs(depth[i - width] - z) <= jump);
-      d[i] = edge ? 0 : big;
+      // NaN-safe: a comparison with an invalid neighbour is false, so it is an edge.
+      const edge =
+        !valid(z) ||
+        (u + 1 < width && !(Math.abs(depth[i + 1] - z) <= jump)) ||
+        (u > 0 && !(Math.abs(depth[i - 1] - z) <= jump)) ||
+        (v + 1 < height && !(Math.abs(depth[i + width] - z) <= jump)) ||
+        (v > 0 && !(Math.abs(depth[i - width] - z) <= jump));
+      d[y * bw + x] = edge ? 0 : far;
     }
   }
-  // Two-pass 3-4 chamfer distance.
-  for (let v = 0; v < height; v++) {
-    for (let u = 0; u < width; u++) {
-      const i = v * width + u;
+  const last = bw - 1;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0, i = y * bw; x < bw; x++, i++) {
       let m = d[i];
-      if (u > 0) m = Math.min(m, d[i - 1] + 3);
-      if (v > 0) {
-        m = Math.min(m, d[i - width] + 3);
-        if (u > 0) m = Math.min(m, d[i - width - 1] + 4);
-        if (u + 1 < width) m = Math.min(m, d[i - width + 1] + 4);
+      if (m === 0) continue;
+      if (x > 0 && d[i - 1] + 3 < m) m = d[i - 1] + 3;
+      if (y > 0) {
+        const up = i - bw;
+        if (d[up] + 3 < m) m = d[up] + 3;
+        if (x > 0 && d[up - 1] + 4 < m) m = d[up - 1] + 4;
+        if (x < last && d[up + 1] + 4 < m) m = d[up + 1] + 4;
       }
       d[i] = m;
     }
   }
-  for (let v = height - 1; v >= 0; v--) {
-    for (let u = width - 1; u >= 0; u--) {
-      const i = v * width + u;
+  for (let y = bh - 1; y >= 0; y--) {
+    for (let x = last, i = y * bw + last; x >= 0; x--, i--) {
       let m = d[i];
-      if (u + 1 < width) m = Math.min(m, d[i + 1] + 3);
-      if (v + 1 < height) {
-        m = Math.min(m, d[i + width] + 3);
-        if (u + 1 < width) m = Math.min(m, d[i + width + 1] + 4);
-        if (u > 0) m = Math.min(m, d[i + width - 1] + 4);
+      if (m === 0) continue;
+      if (x < last && d[i + 1] + 3 < m) m = d[i + 1] + 3;
+      if (y + 1 < bh) {
+        const down = i + bw;
+        if (d[down] + 3 < m) m = d[down] + 3;
+        if (x < last && d[down + 1] + 4 < m) m = d[down + 1] + 4;
+        if (x > 0 && d[down - 1] + 4 < m) m = d[down - 1] + 4;
       }
       d[i] = m;
     }
   }
-  for (let i = 0; i < d.length; i++) d[i] /= 3;
-  return d;
+  for (let y = 0; y < bh; y++) {
+    const row = (box.v0 + y) * width + box.u0;
+    for (let x = 0; x < bw; x++) out[row + x] = d[y * bw + x] / 3;
+  }
+  return out;
 }
 
 /**
@@ -151,6 +187,8 @@ export function analyseDepth(
   const regions = new Int32Array(n);
   const border: number[] = [0];
   const sizes: number[] = [0];
+  // Per region: bounding box (u0, v0, u1, v1) and nearest depth, for the edge map's extent.
+  const extent: number[] = [0, 0, -1, -1, Infinity];
   const stack = new Int32Array(n);
   const m = Math.max(1, Math.round(params.borderMargin * width));
   const { minHeight, edgeJump } = params;
@@ -161,6 +199,11 @@ export function analyseDepth(
     let touches = 0;
     let size = 0;
     let top = 0;
+    let u0 = width;
+    let v0 = height;
+    let u1 = -1;
+    let v1 = -1;
+    let zMin = Infinity;
     stack[top++] = start;
     regions[start] = id;
     while (top > 0) {
@@ -170,28 +213,49 @@ export function analyseDepth(
       const v = (i - u) / width;
       if (u < m || v < m || u >= width - m || v >= height - m) touches = 1;
       const z = depth[i];
-      for (let k = 0; k < 4; k++) {
-        const j =
-          k === 0
-            ? u > 0
-              ? i - 1
-              : -1
-            : k === 1
-              ? u + 1 < width
-                ? i + 1
-                : -1
-              : k === 2
-                ? i - width
-                : i + width;
-        if (j < 0 || j >= n || regions[j] !== 0 || !(heights[j] >= minHeight)) continue;
-        if (Math.abs(depth[j] - z) <= edgeJump) {
-          regions[j] = id;
-          stack[top++] = j;
-        }
+      if (u < u0) u0 = u;
+      if (u > u1) u1 = u;
+      if (v < v0) v0 = v;
+      if (v > v1) v1 = v;
+      if (z < zMin) zMin = z;
+      // 4-neighbours above the support with no depth step (a NaN depth fails the comparison).
+      if (
+        u > 0 &&
+        regions[i - 1] === 0 &&
+        heights[i - 1] >= minHeight &&
+        Math.abs(depth[i - 1] - z) <= edgeJump
+      ) {
+        regions[i - 1] = id;
+        stack[top++] = i - 1;
+      }
+      if (
+        u + 1 < width &&
+        regions[i + 1] === 0 &&
+        heights[i + 1] >= minHeight &&
+        Math.abs(depth[i + 1] - z) <= edgeJump
+      ) {
+        regions[i + 1] = id;
+        stack[top++] = i + 1;
+      }
+      const up = i - width;
+      if (v > 0 && regions[up] === 0 && heights[up] >= minHeight && Math.abs(depth[up] - z) <= edgeJump) {
+        regions[up] = id;
+        stack[top++] = up;
+      }
+      const down = i + width;
+      if (
+        v + 1 < height &&
+        regions[down] === 0 &&
+        heights[down] >= minHeight &&
+        Math.abs(depth[down] - z) <= edgeJump
+      ) {
+        regions[down] = id;
+        stack[top++] = down;
       }
     }
     border.push(touches);
     sizes.push(size);
+    extent.push(u0, v0, u1, v1, zMin);
   }
   // Steep pixels: the surface normal (from the neighbours' back-projected points) far from the support's.
   const steep = new Float64Array(next);
@@ -200,37 +264,60 @@ export function analyseDepth(
     const { fx, fy, cx, cy } = camera;
     const cosSteep = Math.cos((params.steepDeg * Math.PI) / 180);
     const pn = plane.normal;
-    for (let i = 0; i < n; i++) {
-      const id = regions[i];
-      if (id === 0) continue;
-      const u = i % width;
-      const v = (i - u) / width;
-      if (u === 0 || v === 0 || u === width - 1 || v === height - 1) continue;
-      const zl = depth[i - 1];
-      const zr = depth[i + 1];
-      const zu = depth[i - width];
-      const zd = depth[i + width];
-      if (!(valid(zl) && valid(zr) && valid(zu) && valid(zd))) continue;
-      // Tangents along u and v between the neighbours' points.
-      const ax = ((u + 1 - cx) * zr) / fx - ((u - 1 - cx) * zl) / fx;
-      const ay = ((v - cy) * (zr - zl)) / fy;
-      const az = zr - zl;
-      const bx = ((u - cx) * (zd - zu)) / fx;
-      const by = ((v + 1 - cy) * zd) / fy - ((v - 1 - cy) * zu) / fy;
-      const bz = zd - zu;
-      const nx = ay * bz - az * by;
-      const ny = az * bx - ax * bz;
-      const nz = ax * by - ay * bx;
-      const len = Math.hypot(nx, ny, nz);
-      if (!(len > 0)) continue;
-      pixels[id]++;
-      if (Math.abs(nx * pn.x + ny * pn.y + nz * pn.z) / len < cosSteep) steep[id]++;
+    const cos2 = cosSteep * cosSteep;
+    // The border rows and columns have no four neighbours: skipped.
+    for (let v = 1; v < height - 1; v++) {
+      for (let u = 1, i = v * width + 1; u < width - 1; u++, i++) {
+        const id = regions[i];
+        // Border-touching surfaces are dropped whatever their steepness.
+        if (id === 0 || border[id] === 1) continue;
+        const zl = depth[i - 1];
+        const zr = depth[i + 1];
+        const zu = depth[i - width];
+        const zd = depth[i + width];
+        if (!(valid(zl) && valid(zr) && valid(zu) && valid(zd))) continue;
+        // Tangents along u and v between the neighbours' points.
+        const ax = ((u + 1 - cx) * zr) / fx - ((u - 1 - cx) * zl) / fx;
+        const ay = ((v - cy) * (zr - zl)) / fy;
+        const az = zr - zl;
+        const bx = ((u - cx) * (zd - zu)) / fx;
+        const by = ((v + 1 - cy) * zd) / fy - ((v - 1 - cy) * zu) / fy;
+        const bz = zd - zu;
+        const nx = ay * bz - az * by;
+        const ny = az * bx - ax * bz;
+        const nz = ax * by - ay * bx;
+        const len2 = nx * nx + ny * ny + nz * nz;
+        if (!(len2 > 0)) continue;
+        pixels[id]++;
+        // |cos| of the angle to the support normal below cos(steepDeg), squared (no square root).
+        const dot = nx * pn.x + ny * pn.y + nz * pn.z;
+        if (dot * dot < cos2 * len2) steep[id]++;
+      }
     }
   }
   const steepFraction = new Float32Array(next);
   for (let id = 1; id < next; id++) {
     steepFraction[id] = pixels[id] > 0 ? steep[id] / pixels[id] : 0;
     if (steepFraction[id] > params.maxSteepFraction) border[id] = 1;
+  }
+  // The edge map is read on kept surfaces only, out to a seal disc's radius in pixels (beyond it the
+  // edge term is 1): computed in their bounding box grown by that radius at their nearest depth.
+  const box: Box = { u0: width, v0: height, u1: -1, v1: -1 };
+  let zNear = Infinity;
+  for (let id = 1; id < next; id++) {
+    if (border[id] === 1) continue;
+    box.u0 = Math.min(box.u0, extent[5 * id]);
+    box.v0 = Math.min(box.v0, extent[5 * id + 1]);
+    box.u1 = Math.max(box.u1, extent[5 * id + 2]);
+    box.v1 = Math.max(box.v1, extent[5 * id + 3]);
+    zNear = Math.min(zNear, extent[5 * id + 4]);
+  }
+  if (box.u1 >= box.u0) {
+    const reach = Math.ceil((params.discRadius * (camera.fx + camera.fy)) / 2 / zNear) + 1;
+    box.u0 = Math.max(0, box.u0 - reach);
+    box.v0 = Math.max(0, box.v0 - reach);
+    box.u1 = Math.min(width - 1, box.u1 + reach);
+    box.v1 = Math.min(height - 1, box.v1 + reach);
   }
   return {
     width,
@@ -241,7 +328,7 @@ export function analyseDepth(
     touchesBorder: Uint8Array.from(border),
     steepFraction,
     regionPixels: Int32Array.from(sizes),
-    edgeDistance: edgeDistanceMap(depth, width, height, params.edgeJump),
+    edgeDistance: edgeDistanceMap(depth, width, height, params.edgeJump, box),
   };
 }
 

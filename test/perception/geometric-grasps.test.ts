@@ -85,10 +85,19 @@ describe('geometric grasps on simulated bins', () => {
     const analysis = analyseDepth(f.depth.metres, f.camera);
     const { width } = f.camera;
     // A floor pixel (support height, no object) and the geometric stage's best pixel on an object.
+    const { height } = f.camera;
+    const flat = (u: number, v: number) =>
+      Math.abs(analysis.heights[v * width + u]) < 0.006 && f.objects[v * width + u] === 0;
+    // Support height (within depth noise) all around it (20 px): far from any edge.
+    const openFloor = (u: number, v: number) => {
+      if (Math.abs(analysis.heights[v * width + u]) >= 0.002) return false;
+      for (let dv = -20; dv <= 20; dv += 4)
+        for (let du = -20; du <= 20; du += 4) if (!flat(u + du, v + dv)) return false;
+      return true;
+    };
     let floor = -1;
-    for (let i = 0; i < analysis.heights.length && floor < 0; i++) {
-      if (Math.abs(analysis.heights[i]) < 0.002 && f.objects[i] === 0 && analysis.edgeDistance[i] > 20)
-        floor = i;
+    for (let v = 20; v < height - 20 && floor < 0; v++) {
+      for (let u = 20; u < width - 20 && floor < 0; u++) if (openFloor(u, v)) floor = v * width + u;
     }
     expect(floor).toBeGreaterThanOrEqual(0);
     const best = geometricGrasps(f.depth.metres, f.camera, NMS, DEFAULT_GEOMETRIC_PARAMS, analysis).grasps[0];
