@@ -35,6 +35,9 @@ class Surrogate:
 
     def fit(self, x, y):
         x, ly = np.asarray(x, float), np.log(np.asarray(y, float))
+        # Genes with one choice (or not varied in these samples) carry nothing and make RBF's tail singular.
+        self.keep = x.std(0) > 0
+        x = x[:, self.keep]
         self.mu, self.sd = ly.mean(), ly.std() or 1.0
         t = (ly - self.mu) / self.sd
         with warnings.catch_warnings():
@@ -49,7 +52,10 @@ class Surrogate:
                 from scipy.interpolate import RBFInterpolator
                 # Thin-plate spline with a polynomial tail; a little smoothing: repeated timings are noisy.
                 degree = 1 if len(t) > x.shape[1] else 0  # a linear tail needs more points than dimensions
-                self.model = RBFInterpolator(x, t, kernel="thin_plate_spline", smoothing=1e-2, degree=degree)
+                try:
+                    self.model = RBFInterpolator(x, t, kernel="thin_plate_spline", smoothing=1e-2, degree=degree)
+                except np.linalg.LinAlgError:  # collinear samples: a constant tail
+                    self.model = RBFInterpolator(x, t, kernel="thin_plate_spline", smoothing=1e-2, degree=0)
             else:
                 from sklearn.gaussian_process import GaussianProcessRegressor
                 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
@@ -59,7 +65,7 @@ class Surrogate:
         return self
 
     def predict(self, x):
-        x = np.asarray(x, float)
+        x = np.asarray(x, float)[:, self.keep]
         t = self.model(x) if self.kind == "rbf" else self.model.predict(x)
         return np.exp(np.asarray(t) * self.sd + self.mu)
 
