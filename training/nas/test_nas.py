@@ -1,6 +1,8 @@
 """Unit tests of training/nas (run by test/training/nas.test.ts, which counts the tests that ran).
 
-    /usr/bin/python3 training/nas/test_nas.py -v
+    GP_TEST_DATA=DIR /usr/bin/python3 training/nas/test_nas.py -v
+
+DIR is a small dataset written by `grasp-perception dataset` (the jest wrapper writes one).
 """
 
 import json
@@ -150,6 +152,32 @@ class Surrogates(unittest.TestCase):
         self.assertEqual(r["curve"]["samples"][-1], 48)
         gp = Surrogate("gp").fit(x, y)
         self.assertLess(rank_metrics(gp.predict(x), y)["rmse_ms"], 0.1)
+
+
+class SupernetTraining(unittest.TestCase):
+    def test_resume_reproduces_an_uninterrupted_run(self):
+        """Sandwich steps with distillation, checkpoint, --stop-after, --resume: the same weights as one run."""
+        from nas import train_supernet
+        data = os.environ.get("GP_TEST_DATA")
+        if not data:
+            raise unittest.SkipTest("GP_TEST_DATA is not set")
+        quick = os.path.join(os.path.dirname(os.path.abspath(__file__)), "spaces", "quick.json")
+        with tempfile.TemporaryDirectory() as tmp:
+            common = ["--space", quick, "--data", data, "--samples", "6", "--batch", "2", "--checkpoint-every", "2",
+                      "--threads", "2"]
+            train_supernet.main(common + ["--out", os.path.join(tmp, "a")])
+            train_supernet.main(common + ["--out", os.path.join(tmp, "b"), "--stop-after", "1"])
+            self.assertFalse(os.path.exists(os.path.join(tmp, "b", "supernet.pt")))
+            self.assertEqual(torch.load(os.path.join(tmp, "b", "checkpoint.pt"))["step"], 1)
+            train_supernet.main(common + ["--out", os.path.join(tmp, "b"), "--resume"])
+            a = torch.load(os.path.join(tmp, "a", "supernet.pt"))
+            b = torch.load(os.path.join(tmp, "b", "supernet.pt"))
+            for k in a["model"]:
+                self.assertTrue(torch.equal(a["model"][k], b["model"][k]), k)
+            log = [json.loads(line) for line in open(os.path.join(tmp, "a", "train_log.jsonl"))]
+            self.assertEqual(len(log[0]["subnets"]), 4)  # largest, smallest, two random
+            self.assertEqual(len(log[0]["kd"]), 4)  # every sampled subnet distils from the other three
+            self.assertRegex(a["training"]["machine"], r".+, \d+ cores$")
 
 
 class Nsga2(unittest.TestCase):
