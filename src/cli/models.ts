@@ -294,6 +294,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         .choices(['inprocess', 'rclnodejs', 'both'])
         .default('inprocess'),
     )
+    .addOption(graspSourceOption())
     .option('--json', 'print one JSON object (the only output format)', true)
     .action(async (o: BenchOptions) => {
       io.out(`${JSON.stringify(await runBench(o))}\n`);

@@ -22,7 +22,7 @@ import {
   labelImageMessage,
   poseArrayMessage,
 } from '../perception/messages';
-import { perceive } from '../perception/pipeline';
+import { DEFAULT_GRASP_STAGE, type GraspSource, needsModel, perceiveFrame } from '../perception/grasp-source';
 
 export type BenchBus = 'inprocess' | 'rclnodejs' | 'both';
 
@@ -38,6 +38,8 @@ export interface BenchOptions {
   scenes: number;
   /** Where the sustained run's perception_node runs; 'both' measures both, one after the other. */
   bus?: BenchBus;
+  /** perception_node's grasp_source (default: the node's default); geometric loads no model. */
+  graspSource?: GraspSource;
 }
 
 const stats = latencyStats;
@@ -69,7 +71,10 @@ async function sampleMessages(
 export async function runBench(o: BenchOptions): Promise<Record<string, unknown>> {
   const reg = messageRegistry();
   const samples = await sampleMessages(o);
-  const session = await openModel(o.model, { intraOpThreads: o.threads, warmupRuns: 5 });
+  const stage = { ...DEFAULT_GRASP_STAGE, source: o.graspSource ?? DEFAULT_GRASP_STAGE.source };
+  const session = needsModel(stage.source)
+    ? await openModel(o.model, { intraOpThreads: o.threads, warmupRuns: 5 })
+    : null;
   const t: Record<string, number[]> = {
     message_decode: [],
     preprocess: [],
@@ -88,7 +93,12 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     const frame = decodeRgbdFrame(color, depth, info);
     if (!('camera' in frame)) throw new Error(`bench frame is malformed: ${frame.message}`);
     const decoded = ms(start);
-    const out = await perceive(session, { color: frame.color, depth: frame.depth, camera: frame.camera });
+    const out = await perceiveFrame(
+      session,
+      { color: frame.color, depth: frame.depth, camera: frame.camera },
+      undefined,
+      stage,
+    );
     const t1 = process.hrtime.bigint();
     const { width, height } = frame.camera;
     const msgs = [
@@ -114,9 +124,10 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     t.message_build.push(built);
     t.end_to_end.push(ms(start));
   }
-  await session.release();
+  await session?.release();
   const result: Record<string, unknown> = {
-    model: session.manifest.name,
+    model: session ? session.manifest.name : null,
+    grasp_source: stage.source,
     resolution: `${o.width}x${o.height}`,
     frames: o.frames,
     threads: o.threads,
@@ -163,6 +174,7 @@ const nodeArgs = (o: BenchOptions) => [
   `intra_op_threads:=${o.threads}`,
   '-p',
   'publish_overlay:=false',
+  ...(o.graspSource ? ['-p', `grasp_source:=${o.graspSource}`] : []),
 ];
 
 async function inProcessHarness(o: BenchOptions): Promise<Harness> {

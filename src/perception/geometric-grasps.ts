@@ -408,22 +408,24 @@ export function sealAt(
   const mx = sx / count;
   const my = sy / count;
   const mz = sz / count;
-  const cov = [
+  const cxy = sxy / count - mx * my;
+  const cxz = sxz / count - mx * mz;
+  const cyz = syz / count - my * mz;
+  const { values, vectors } = symmetricEigen3([
     sxx / count - mx * mx,
-    sxy / count - mx * my,
-    sxz / count - mx * mz,
-    0,
+    cxy,
+    cxz,
+    cxy,
     syy / count - my * my,
-    syz / count - my * mz,
-    0,
-    0,
+    cyz,
+    cxz,
+    cyz,
     szz / count - mz * mz,
-  ];
-  cov[3] = cov[1];
-  cov[6] = cov[2];
-  cov[7] = cov[5];
-  const { values, vectors } = symmetricEigen3(cov);
-  const k = values.indexOf(Math.min(...values));
+  ]);
+  // The smallest eigenvalue (the first of equals, as indexOf(min) would pick).
+  let k = 0;
+  if (values[1] < values[k]) k = 1;
+  if (values[2] < values[k]) k = 2;
   const rms = Math.sqrt(Math.max(0, values[k]));
   const point = vec3(x0, y0, z);
   const normal = orientTowards(vec3(vectors[k], vectors[3 + k], vectors[6 + k]), point);
@@ -516,16 +518,24 @@ export function suppressBySurface<T extends { u: number; v: number; score: numbe
   return kept;
 }
 
-/** Every scored candidate of the grid on kept surfaces (before suppression). */
-export function geometricCandidates(
+/** A grid pixel's seal estimate: the grasp it would be, built only if it survives suppression. */
+export interface ScoredPixel {
+  u: number;
+  v: number;
+  score: number;
+  seal: SealEstimate;
+}
+
+/** Every scored pixel of the candidate grid on kept surfaces (before suppression). */
+export function sealGrid(
   depth: Float32Array,
   camera: PinholeIntrinsics & { width: number; height: number },
   analysis: DepthAnalysis,
   params: GeometricGraspParams = DEFAULT_GEOMETRIC_PARAMS,
-): SuctionGraspCandidate[] {
+): ScoredPixel[] {
   const { width, height } = camera;
   const f = (camera.fx + camera.fy) / 2;
-  const out: SuctionGraspCandidate[] = [];
+  const out: ScoredPixel[] = [];
   const s = Math.max(1, Math.round(params.stridePx));
   for (let v = s >> 1; v < height; v += s) {
     for (let u = s >> 1; u < width; u += s) {
@@ -535,10 +545,23 @@ export function geometricCandidates(
       const z = depth[i];
       if (((analysis.edgeDistance[i] * z) / f) * (1 / params.discRadius) < params.minScore) continue;
       const seal = sealAt(depth, camera, analysis, u, v, params);
-      if (seal && seal.score >= params.minScore) out.push(candidate(u, v, seal, seal.score));
+      if (seal && seal.score >= params.minScore) out.push({ u, v, score: seal.score, seal });
     }
   }
   return out;
+}
+
+/** A scored pixel as a grasp (its orientation is only computed here). */
+export const graspOf = (p: ScoredPixel): SuctionGraspCandidate => candidate(p.u, p.v, p.seal, p.score);
+
+/** Every scored candidate of the grid on kept surfaces (before suppression). */
+export function geometricCandidates(
+  depth: Float32Array,
+  camera: PinholeIntrinsics & { width: number; height: number },
+  analysis: DepthAnalysis,
+  params: GeometricGraspParams = DEFAULT_GEOMETRIC_PARAMS,
+): SuctionGraspCandidate[] {
+  return sealGrid(depth, camera, analysis, params).map(graspOf);
 }
 
 /**
@@ -552,8 +575,8 @@ export function geometricGrasps(
   params: GeometricGraspParams = DEFAULT_GEOMETRIC_PARAMS,
   analysis: DepthAnalysis = analyseDepth(depth, camera, params),
 ): { grasps: SuctionGraspCandidate[]; analysis: DepthAnalysis } {
-  const all = geometricCandidates(depth, camera, analysis, params);
-  return { grasps: suppressBySurface(all, analysis, nms.nmsRadiusPx, nms.maxGrasps), analysis };
+  const grid = sealGrid(depth, camera, analysis, params);
+  return { grasps: suppressBySurface(grid, analysis, nms.nmsRadiusPx, nms.maxGrasps).map(graspOf), analysis };
 }
 
 /**
@@ -579,7 +602,13 @@ export function hybridGrasps(
     const score = Math.sqrt(Math.max(0, g.score) * seal.score);
     if (score >= params.minScore) verified.push(candidate(g.u, g.v, seal, score));
   }
-  const fill = geometricCandidates(depth, camera, analysis, params);
-  const grasps = suppressBySurface([...verified, ...fill], analysis, nms.nmsRadiusPx, nms.maxGrasps);
-  return { grasps, analysis, verified: grasps.filter((g) => verified.includes(g)).length };
+  const fill = sealGrid(depth, camera, analysis, params);
+  const kept = suppressBySurface<SuctionGraspCandidate | ScoredPixel>(
+    [...verified, ...fill],
+    analysis,
+    nms.nmsRadiusPx,
+    nms.maxGrasps,
+  );
+  const grasps = kept.map((g) => ('seal' in g ? graspOf(g) : g));
+  return { grasps, analysis, verified: kept.filter((g) => !('seal' in g)).length };
 }

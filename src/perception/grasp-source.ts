@@ -6,9 +6,10 @@ import { type ModelSession } from '../models/session';
 import {
   analyseDepth,
   DEFAULT_GEOMETRIC_PARAMS,
-  geometricCandidates,
   type GeometricGraspParams,
+  graspOf,
   hybridGrasps,
+  sealGrid,
   suppressBySurface,
 } from './geometric-grasps';
 import {
@@ -85,9 +86,9 @@ export async function perceiveFrame(
   if (stage.source === 'geometric') {
     const t0 = now();
     const analysis = analyseDepth(depth, frame.camera, stage.geometric);
-    const all = geometricCandidates(depth, frame.camera, analysis, stage.geometric);
+    const all = sealGrid(depth, frame.camera, analysis, stage.geometric);
     const grasps = suppressBySurface(all, analysis, nms.nmsRadiusPx, nms.maxGrasps).map((g) => ({
-      ...g,
+      ...graspOf(g),
       instanceId: -1,
     }));
     const t1 = now();
