@@ -110,9 +110,7 @@ export class BinPickingSim {
     const sim = new BinPickingSim(scene, camera, physics, options.frame ?? {}, options.misregistration);
     if (options.settle !== false) {
       // Fall inside a tall hopper, then let go of it: whatever ends up above the walls may spill.
-      physics.addHopper();
-      physics.settle();
-      physics.removeHopper();
+      physics.settleInHopper();
       sim.settle();
     }
     return sim;
