@@ -138,7 +138,11 @@ export class MeshBvh {
     if (ix === Infinity || ix === -Infinity) {
       if (ox < bd[b] || ox > bd[b + 3]) return Infinity;
     } else {
-      if (t1 > t2) [t1, t2] = [t2, t1];
+      if (t1 > t2) {
+        const swap = t1;
+        t1 = t2;
+        t2 = swap;
+      }
       if (t1 > tn) tn = t1;
       if (t2 < tf) tf = t2;
     }
@@ -147,7 +151,11 @@ export class MeshBvh {
     if (iy === Infinity || iy === -Infinity) {
       if (oy < bd[b + 1] || oy > bd[b + 4]) return Infinity;
     } else {
-      if (t1 > t2) [t1, t2] = [t2, t1];
+      if (t1 > t2) {
+        const swap = t1;
+        t1 = t2;
+        t2 = swap;
+      }
       if (t1 > tn) tn = t1;
       if (t2 < tf) tf = t2;
     }
@@ -156,7 +164,11 @@ export class MeshBvh {
     if (iz === Infinity || iz === -Infinity) {
       if (oz < bd[b + 2] || oz > bd[b + 5]) return Infinity;
     } else {
-      if (t1 > t2) [t1, t2] = [t2, t1];
+      if (t1 > t2) {
+        const swap = t1;
+        t1 = t2;
+        t2 = swap;
+      }
       if (t1 > tn) tn = t1;
       if (t2 < tf) tf = t2;
     }
