@@ -35,12 +35,6 @@ export interface PhysicsOptions {
   /** Velocity damping, 1/s: stands in for rolling resistance and air, so piles come to rest. */
   linearDamping: number;
   angularDamping: number;
-  /**
-   * Angular damping of mesh objects, 1/s. Their coarse hulls (12-sided sections) keep rocking on
-   * rapier's contact jitter where the primitives come to rest: with 2, 27 of 80 domain-randomised
-   * piles hit a settling cap; with 4, 14 (docs/simulator.md, Throughput).
-   */
-  meshAngularDamping: number;
 }
 
 export const DEFAULT_PHYSICS: Readonly<PhysicsOptions> = Object.freeze({
@@ -54,7 +48,6 @@ export const DEFAULT_PHYSICS: Readonly<PhysicsOptions> = Object.freeze({
   ccd: true,
   linearDamping: 0.1,
   angularDamping: 2,
-  meshAngularDamping: 4,
 });
 
 const GRAVITY = { x: 0, y: 0, z: -9.81 };
@@ -180,9 +173,7 @@ export class PhysicsWorld {
         .setRotation({ x: q.x, y: q.y, z: q.z, w: q.w })
         .setCcdEnabled(this.options.ccd)
         .setLinearDamping(this.options.linearDamping)
-        .setAngularDamping(
-          obj.shape.kind === 'mesh' ? this.options.meshAngularDamping : this.options.angularDamping,
-        ),
+        .setAngularDamping(this.options.angularDamping),
     );
     this.reach.set(obj.id, reachOf(obj));
     if (obj.shape.kind === 'mesh') {
