@@ -23,8 +23,11 @@ import {
 export const GRASP_SOURCES = ['network', 'geometric', 'hybrid'] as const;
 export type GraspSource = (typeof GRASP_SOURCES)[number];
 
-/** The default grasp source: the best of the three on simulator held-out scenes (docs/grasping.md). */
-export const DEFAULT_GRASP_SOURCE: GraspSource = 'network';
+/**
+ * The default grasp source: the best on simulator design scenes of the shipped cells that no model was
+ * trained on (docs/grasping.md, scripts/grasp-source-design.sh); it keeps the network's instances.
+ */
+export const DEFAULT_GRASP_SOURCE: GraspSource = 'hybrid';
 
 export interface GraspStageParams {
   source: GraspSource;

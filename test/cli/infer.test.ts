@@ -88,9 +88,8 @@ test('writes result.json with grasps and instances on the objects, and overlay.p
     expect(Math.abs(g.position.z - frame.depthExact[g.v * 640 + g.u])).toBeLessThan(0.01);
     expect(g.score).toBeGreaterThanOrEqual(0.5);
   }
-  expect(result.grasps.map((g) => g.score)).toEqual(
-    [...result.grasps.map((g) => g.score)].sort((a, b) => b - a),
-  );
+  // The default (hybrid) spreads grasps over surfaces: the best first, then each surface's best, ...
+  expect(result.grasps[0].score).toBe(Math.max(...result.grasps.map((g) => g.score)));
   const overlay = decodePng(new Uint8Array(fs.readFileSync(path.join(out, 'overlay.png'))));
   expect([overlay.width, overlay.height, overlay.encoding]).toEqual([640, 480, 'rgb8']);
   let changed = 0;
@@ -112,4 +111,37 @@ test('bad inputs are one readable line and exit 1', async () => {
   ]);
   expect(bad.code).toBe(1);
   expect(bad.err).toMatch(/bad\.yaml: camera_matrix: .*camera_calibration format expected\)\n$/);
+});
+
+test('--grasp-source geometric needs no model: a model path pointing nowhere is not read', async () => {
+  const out = path.join(dir, 'geometric');
+  const r = await cli([
+    'infer',
+    ...files(out),
+    '--grasp-source',
+    'geometric',
+    '--model',
+    '/nonexistent/no-model.json',
+  ]);
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as Result & {
+    model: string | null;
+    grasp_source: string;
+  };
+  expect([result.model, result.grasp_source, result.instances]).toEqual([null, 'geometric', []]);
+  // Trivial baseline: a random pixel lies on an object this often.
+  const randomPixel = frame.instance.filter((id) => id > 0).length / frame.instance.length;
+  const top = result.grasps.slice(0, 5);
+  expect(top.length).toBeGreaterThanOrEqual(3);
+  const onObject = top.filter((g) => frame.instance[g.v * 640 + g.u] > 0).length / top.length;
+  expect({ onObject: onObject >= 0.8, margin: onObject >= randomPixel + 0.3 }).toEqual({
+    onObject: true,
+    margin: true,
+  });
+  for (const g of top) {
+    expect(g.instance_id).toBe(-1);
+    expect(Math.abs(g.position.z - frame.depthExact[g.v * 640 + g.u])).toBeLessThan(0.01);
+  }
+  expect(fs.existsSync(path.join(out, 'overlay.png'))).toBe(true);
 });
