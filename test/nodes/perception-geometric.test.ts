@@ -56,13 +56,25 @@ describe('perception_node, grasp_source geometric, no model file', () => {
     const grasps: SuctionGraspArray[] = [];
     const instances: ObjectInstanceArray[] = [];
     const heatmaps: Image[] = [];
-    const sub = <T>(type: string, topic: string, into: T[]) =>
-      watcher.createSubscription(type, `/camera/perception_node/${topic}`, QOS_DEFAULT, (m: T) => {
-        into.push(m);
-      });
-    sub('grasp_perception/msg/SuctionGraspArray', 'suction_grasps', grasps);
-    sub('grasp_perception/msg/ObjectInstanceArray', 'instances', instances);
-    sub('sensor_msgs/msg/Image', 'suction_heatmap', heatmaps);
+    const topic = (name: string) => `/camera/perception_node/${name}`;
+    watcher.createSubscription(
+      'grasp_perception/msg/SuctionGraspArray',
+      topic('suction_grasps'),
+      QOS_DEFAULT,
+      (m) => void grasps.push(m),
+    );
+    watcher.createSubscription(
+      'grasp_perception/msg/ObjectInstanceArray',
+      topic('instances'),
+      QOS_DEFAULT,
+      (m) => void instances.push(m),
+    );
+    watcher.createSubscription(
+      'sensor_msgs/msg/Image',
+      topic('suction_heatmap'),
+      QOS_DEFAULT,
+      (m) => void heatmaps.push(m),
+    );
     await until(grasps, 1);
     await until(instances, 1);
     await until(heatmaps, 1);
