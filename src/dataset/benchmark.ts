@@ -8,6 +8,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeDataset } from './writer';
 
+/**
+ * CPU seconds of this process's finished children (Linux: /proc/self/stat cutime + cstime, in
+ * clock ticks of 1/100 s), so the worker processes' time counts too; null elsewhere.
+ */
+function childrenCpuSeconds(): number | null {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    // Fields after the parenthesised command name; cutime and cstime are fields 16 and 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 function option(argv: readonly string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
@@ -24,6 +39,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const loadBefore = os.loadavg()[0];
   const start = performance.now();
   const cpuBefore = process.cpuUsage();
+  const childrenBefore = childrenCpuSeconds();
   try {
     const m = await writeDataset({
       out,
@@ -37,7 +53,13 @@ async function main(argv: readonly string[]): Promise<void> {
       workers,
     });
     const seconds = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
+    const own = process.cpuUsage(cpuBefore);
+    const childrenAfter = childrenCpuSeconds();
+    // Workers have exited (and were reaped) by now: their CPU time is the children's.
+    const cpuSeconds =
+      (own.user + own.system) / 1e6 +
+      (childrenBefore !== null && childrenAfter !== null ? childrenAfter - childrenBefore : 0);
+    const measured = workers === 1 || childrenAfter !== null;
     let bytes = 0;
     const walk = (dir: string): void => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -59,14 +81,14 @@ async function main(argv: readonly string[]): Promise<void> {
         megabytes: +(bytes / 1e6).toFixed(1),
         seconds: +seconds.toFixed(1),
         scenes_per_s: +(scenes / seconds).toFixed(2),
-        // With one worker everything runs in this process: its CPU time per scene does not depend on
-        // what else loads the machine, and cores / that is the rate an idle machine would reach.
-        ...(workers === 1
+        // CPU time per scene (this process and its workers) hardly depends on what else loads the
+        // machine; cores / that is the rate an idle machine would reach.
+        ...(measured
           ? {
-              cpu_ms_per_scene: +((cpu.user + cpu.system) / 1000 / scenes).toFixed(1),
+              cpu_ms_per_scene: +((cpuSeconds * 1000) / scenes).toFixed(1),
               idle_estimate_scenes_per_s_all_cores: +(
-                (os.availableParallelism() * scenes * 1e6) /
-                (cpu.user + cpu.system)
+                (os.availableParallelism() * scenes) /
+                cpuSeconds
               ).toFixed(2),
             }
           : {}),
