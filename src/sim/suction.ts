@@ -215,8 +215,17 @@ export class SealTester {
       const rho = this.ringRadius[k];
       const cs = this.ringCos[k] * rho;
       const sn = this.ringSin[k] * rho;
-      let t = tMax;
-      for (let f = 0; f < count; f++) {
+      // A contact deeper than tLo + compliance fails the trial: search the targets only that far
+      // first (a mesh's BVH then opens fewer nodes), and again out to tMax only on a miss, so that
+      // the contact, and which test fails first, are exactly those of the full search.
+      const bound = tLo + compliance < tMax ? tLo + compliance : tMax;
+      let t = this.targetContact(targets, cs, sn, bound);
+      if (t >= bound && bound < tMax) t = this.targetContact(targets, cs, sn, tMax);
+      if (t >= tMax) {
+        this.lastFailure = 'off-surface';
+        return false;
+      }
+      for (let f = targets; f < count; f++) {
         const o = FRAME_STRIDE * f;
         const ti = intersectLocal(
           frames[o + 12],
@@ -231,13 +240,7 @@ export class SealTester {
           frames[o + 11],
           t,
         );
-        if (f < targets) {
-          if (ti < t) t = ti;
-          if (f === targets - 1 && t >= tMax) {
-            this.lastFailure = 'off-surface';
-            return false;
-          }
-        } else if (ti < t) {
+        if (ti < t) {
           this.lastFailure = 'blocked';
           return false;
         }
@@ -251,6 +254,33 @@ export class SealTester {
     }
     this.lastFailure = null;
     return true;
+  }
+
+  /**
+   * Nearest contact of the ray at offset (cs, sn) with the target primitives (frame slots
+   * 0 … targets−1), or `bound` when none is nearer.
+   */
+  private targetContact(targets: number, cs: number, sn: number, bound: number): number {
+    const frames = this.frames;
+    let t = bound;
+    for (let f = 0; f < targets; f++) {
+      const o = FRAME_STRIDE * f;
+      const ti = intersectLocal(
+        frames[o + 12],
+        frames[o + 13],
+        frames[o + 14],
+        frames[o + 15],
+        frames[o] + cs * frames[o + 3] + sn * frames[o + 6],
+        frames[o + 1] + cs * frames[o + 4] + sn * frames[o + 7],
+        frames[o + 2] + cs * frames[o + 5] + sn * frames[o + 8],
+        frames[o + 9],
+        frames[o + 10],
+        frames[o + 11],
+        t,
+      );
+      if (ti < t) t = ti;
+    }
+    return t;
   }
 
   /** Writes base, u, v, a in primitive i's frame, then its kind and parameters, to slot `slot`. */
