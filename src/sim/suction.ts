@@ -5,6 +5,7 @@
 // (innerPoints at r/2) and the centre. The cup seals when every ray first meets the target object
 // (not another object, the bin or nothing: no overhang, no gap, no obstruction in the corridor) and
 // the contact depths along a differ by at most the cup's compliance (planarity of the disc).
+import { type MeshBvh, meshBvhAt } from './bvh';
 import { type Camera } from './camera';
 import { type Vec3 } from './math';
 import { deriveSeed, Rng } from './random';
@@ -25,6 +26,7 @@ import {
 } from './raycast';
 import { type PrimaryPass, surfaceAt } from './render';
 import { type Scene } from './scene';
+import { PrimitiveKind } from './shapes';
 
 export interface SealModel {
   /** Cup radius, metres. */
@@ -119,6 +121,8 @@ export class SealTester {
   private readonly ringSin: Float64Array;
   private readonly ringRadius: Float64Array;
   private readonly cosMaxTilt: number;
+  /** Per target slot of the current trial: its mesh hierarchy, or null for an analytic primitive. */
+  private readonly targetMeshes: (MeshBvh | null)[] = [];
   /** Scratch tangent basis (u, v). */
   readonly basis = new Float64Array(6);
   /** Why the last `trial` failed (null when it sealed). */
@@ -194,6 +198,11 @@ export class SealTester {
     const by = cy - ay * standoff;
     const bz = cz - az * standoff;
     for (let i = first; i < last; i++) {
+      const kindAt = i * PRIMITIVE_STRIDE + F_KIND;
+      this.targetMeshes[count] =
+        this.set.data[kindAt] === PrimitiveKind.Mesh
+          ? meshBvhAt(this.set.data[kindAt - F_KIND + F_PARAMS])
+          : null;
       this.localFrame(count++, i, bx, by, bz, ux, uy, uz, vx, vy, vz, ax, ay, az);
     }
     const targets = count;
@@ -265,19 +274,26 @@ export class SealTester {
     let t = bound;
     for (let f = 0; f < targets; f++) {
       const o = FRAME_STRIDE * f;
-      const ti = intersectLocal(
-        frames[o + 12],
-        frames[o + 13],
-        frames[o + 14],
-        frames[o + 15],
-        frames[o] + cs * frames[o + 3] + sn * frames[o + 6],
-        frames[o + 1] + cs * frames[o + 4] + sn * frames[o + 7],
-        frames[o + 2] + cs * frames[o + 5] + sn * frames[o + 8],
-        frames[o + 9],
-        frames[o + 10],
-        frames[o + 11],
-        t,
-      );
+      const ox = frames[o] + cs * frames[o + 3] + sn * frames[o + 6];
+      const oy = frames[o + 1] + cs * frames[o + 4] + sn * frames[o + 7];
+      const oz = frames[o + 2] + cs * frames[o + 5] + sn * frames[o + 8];
+      // A mesh straight to its hierarchy: what intersectLocal would call, without the dispatch.
+      const mesh = this.targetMeshes[f];
+      const ti = mesh
+        ? mesh.intersect(ox, oy, oz, frames[o + 9], frames[o + 10], frames[o + 11], t)
+        : intersectLocal(
+            frames[o + 12],
+            frames[o + 13],
+            frames[o + 14],
+            frames[o + 15],
+            ox,
+            oy,
+            oz,
+            frames[o + 9],
+            frames[o + 10],
+            frames[o + 11],
+            t,
+          );
       if (ti < t) t = ti;
     }
     return t;
