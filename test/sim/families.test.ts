@@ -107,7 +107,8 @@ describe('object families', () => {
     expect(MESH_FAMILIES.length).toBeGreaterThanOrEqual(12);
     const names = SEMANTIC_CLASSES.map((c) => c.name);
     for (const f of OBJECT_FAMILIES) expect(names).toContain(f);
-    for (const n of ['background', 'container', 'support', 'distractor', 'custom']) expect(names).toContain(n);
+    for (const n of ['background', 'container', 'support', 'distractor', 'custom'])
+      expect(names).toContain(n);
     // Ids 0–6 are those of the shipped datasets and segmenters.
     expect(names.slice(0, 7)).toEqual([
       'background',
