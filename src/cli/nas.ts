@@ -2,7 +2,7 @@
 // run-time choice of a model for a latency budget (what perception_node's latency_budget_ms does).
 import * as path from 'node:path';
 import { type Command } from 'commander';
-import { DEFAULT_SPACE, nasLatency } from '../eval/nas-latency';
+import { DEFAULT_SPACE, nasLatency, type NasLatencyOptions } from '../eval/nas-latency';
 import { PACKAGE_ROOT } from '../msg';
 import { candidateManifests, selectForBudget, timeCandidates } from '../models/select';
 import { PERCEPTION_PARAMETERS } from '../nodes/perception/node';
@@ -53,29 +53,16 @@ export function registerNasCommands(program: Command, io: Io, integer: IntegerOp
     .option('--no-int8', 'fp32 only')
     .option('--warmup <n>', 'untimed runs per model', integer('--warmup', 0, 10_000), 10)
     .option('--runs <n>', 'timed runs per model', integer('--runs', 1, 100_000), 50)
-    .action(
-      async (o: {
-        space: string;
-        samples: number;
-        out: string;
-        seed: number;
-        work?: string;
-        threads: number;
-        providers: string[];
-        int8: boolean;
-        warmup: number;
-        runs: number;
-      }) => {
-        const r = await nasLatency({
-          ...o,
-          onRecord: (rec) =>
-            io.err(
-              `${rec.name} ${rec.precision}: p50 ${rec.p50_ms} ms, p90 ${rec.p90_ms} ms (${rec.macs} MACs)\n`,
-            ),
-        });
-        io.out(`${JSON.stringify(r)}\n`);
-      },
-    );
+    .action(async (o: Omit<NasLatencyOptions, 'onRecord'>) => {
+      const r = await nasLatency({
+        ...o,
+        onRecord: (rec) =>
+          io.err(
+            `${rec.name} ${rec.precision}: p50 ${rec.p50_ms} ms, p90 ${rec.p90_ms} ms (${rec.macs} MACs)\n`,
+          ),
+      });
+      io.out(`${JSON.stringify(r)}\n`);
+    });
   nas
     .command('select')
     .description(

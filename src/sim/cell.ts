@@ -19,7 +19,7 @@ import {
   TEXTURE_PATTERNS,
   type TexturePattern,
 } from './scene';
-import { binFileSchema, binFromFile, hexColor, parseColor } from './scenario';
+import { binFileSchema, binFromFile, deepestUnionIssue, hexColor, parseColor } from './scenario';
 import { MATERIAL_MODES, type MaterialMode } from './materials';
 import { loadMeshShape } from './mesh';
 import { DEFAULT_LIGHTING_RANGES, type LightingRanges } from './render';
@@ -302,11 +302,7 @@ function firstIssue(file: string, error: z.ZodError): CellError {
   if (issue.code === 'unrecognized_keys')
     return new CellError(file, keyPath([...issue.path, issue.keys[0]]), 'unknown key');
   if (issue.code === 'invalid_union') {
-    // Report the branch that got furthest: its first issue names the deepest key.
-    const deepest = issue.errors
-      .map((issues) => issues[0])
-      .filter((i) => i !== undefined)
-      .sort((a, b) => b.path.length - a.path.length)[0];
+    const deepest = deepestUnionIssue(issue);
     if (deepest) {
       const path = [...issue.path, ...deepest.path];
       if (deepest.code === 'unrecognized_keys')

@@ -169,15 +169,22 @@ function fieldPath(path: readonly PropertyKey[]): string {
   );
 }
 
+/**
+ * Of a failed union (bin.inner_size: a number or [x, y]), the first issue of the branch that got
+ * furthest: it names the deepest key, which is what a user needs to fix.
+ */
+export function deepestUnionIssue(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue | undefined {
+  return issue.errors
+    .map((issues) => issues[0])
+    .filter((i) => i !== undefined)
+    .sort((a, b) => b.path.length - a.path.length)[0];
+}
+
 function firstIssue(file: string, prefix: readonly PropertyKey[], error: z.ZodError): ScenarioError {
   let issue = error.issues[0];
   let path = [...prefix, ...issue.path];
   if (issue.code === 'invalid_union') {
-    // The branch that got furthest names the deepest key (bin.inner_size: a number or [x, y]).
-    const deepest = issue.errors
-      .map((issues) => issues[0])
-      .filter((i) => i !== undefined)
-      .sort((a, b) => b.path.length - a.path.length)[0];
+    const deepest = deepestUnionIssue(issue);
     if (deepest) {
       path = [...path, ...deepest.path];
       issue = deepest;
