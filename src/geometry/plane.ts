@@ -73,13 +73,21 @@ export function fitPlane(points: readonly Vec3[]): PlaneFit | null {
     const d = [p.x - cx, p.y - cy, p.z - cz];
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) c[3 * i + j] += d[i] * d[j];
   }
-  const { values, vectors } = symmetricEigen3(c);
+  return planeOfScatter(c, vec3(cx, cy, cz), n);
+}
+
+/**
+ * The least-squares plane of `n` points from their centroid and scatter matrix (sums of centred
+ * products, row-major 3x3): null when the points are collinear.
+ */
+export function planeOfScatter(scatter: readonly number[], centroid: Vec3, n: number): PlaneFit | null {
+  const { values, vectors } = symmetricEigen3(scatter);
   const order = [0, 1, 2].sort((i, j) => values[i] - values[j]);
   // Collinear: the two largest spreads are not both significant.
   if (values[order[1]] <= 1e-12 * Math.max(1e-30, values[order[2]])) return null;
   const k = order[0];
   const normal = vec3(vectors[k], vectors[3 + k], vectors[6 + k]);
-  return { normal, centroid: vec3(cx, cy, cz), rms: Math.sqrt(Math.max(0, values[k]) / n) };
+  return { normal, centroid, rms: Math.sqrt(Math.max(0, values[k]) / n) };
 }
 
 /** The normal flipped, if needed, to face `viewpoint` from `point` (e.g. the camera at the origin). */

@@ -6,7 +6,7 @@
 // (a bin's side walls are seen edge-on). A well-supported parallel plane standing just above the
 // winner (a bin floor on the table it stands on) is the support instead.
 // Method and constants: docs/grasping.md#support-plane.
-import { orientTowards, symmetricEigen3 } from './plane';
+import { orientTowards, planeOfScatter } from './plane';
 import { type Vec3, vec3 } from './vector';
 
 /** Pinhole intrinsics in pixels (a CameraModel or the simulator's intrinsics fit). */
@@ -297,16 +297,8 @@ function fitInliers(
     yz += dy * dz;
     zz += dz * dz;
   }
-  const { values, vectors } = symmetricEigen3([xx, xy, xz, xy, yy, yz, xz, yz, zz]);
-  const order = [0, 1, 2].sort((i, j) => values[i] - values[j]);
-  if (values[order[1]] <= 1e-12 * Math.max(1e-30, values[order[2]])) return null;
-  const k = order[0];
-  return {
-    normal: vec3(vectors[k], vectors[3 + k], vectors[6 + k]),
-    centroid: vec3(cx, cy, cz),
-    rms: Math.sqrt(Math.max(0, values[k]) / n),
-    count: n,
-  };
+  const fit = planeOfScatter([xx, xy, xz, xy, yy, yz, xz, yz, zz], vec3(cx, cy, cz), n);
+  return fit && { ...fit, count: n };
 }
 
 /** Least-squares plane through the inliers of `h` (twice: the second pass uses the first's inliers). */
