@@ -160,19 +160,24 @@ def main(argv=None):
                      for c in args.cells]
         else:
             datas = [data_step(args.work, b, f"data_{cw}x{ch}", cw, ch)]
-        for d in datas:
-            encode_step(d, size)
+        # One encoder process per dataset, --threads at a time (each is single-threaded Node).
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=max(1, args.threads)) as pool:
+            list(pool.map(lambda d: encode_step(d, size), datas))
         data = datas[0]
     archs = args.archs or PERCEPTION + SEGMENTATION
     for arch in archs:
         final = train_step(arch, datas, args.work, b, args.threads, args.device, size)
         export_mod.export(final, arch, models)
-    for name in INT8:
+    # Contract 2 ships an int8 version of every network it trains (issue 15); v1 shipped three.
+    for name in (archs if args.contract == 2 else INT8):
         if name in archs:
             int8_step(name, models, data, args.work, b)
     summary = {"budget": args.budget, "models": models, "data": data}
     if not args.skip_results:
         cmd = CLI + ["results", "--models", models, "--data", data, "--threads", str(args.threads)]
+        if len(datas) > 1:  # the other cells' held-out splits, pooled beside the first (default) cell's
+            cmd += ["--pooled", *datas[1:]]
         if b["eval_limit"]:
             cmd += ["--limit", str(b["eval_limit"])]
         if os.path.abspath(models) == os.path.join(ROOT, "models"):  # the shipped models: README's tables too

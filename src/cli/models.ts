@@ -358,8 +358,13 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     )
     .option('--models <dir>', 'directory of model manifests', 'models')
     .option('--data <dir>', 'dataset directory (held-out test split); not needed with --policy')
+    .option('--pooled <dirs...>', 'other datasets (e.g. the other cells), evaluated pooled beside --data')
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
-    .option('--limit <n>', 'evaluate the first N scenes only', integer('--limit', 1, 1_000_000))
+    .option(
+      '--limit <n>',
+      'evaluate the first N scenes only (of each dataset)',
+      integer('--limit', 1, 1_000_000),
+    )
     .addOption(splitOption())
     .option('--policy', 'the policy table: latency measured now, task metrics from the manifests', false)
     .option(
@@ -373,6 +378,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       async (o: {
         models: string;
         data?: string;
+        pooled?: string[];
         threads: number;
         limit?: number;
         split: EvaluationSplit;

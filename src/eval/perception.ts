@@ -102,7 +102,7 @@ function area(mask: Uint8Array): number {
 
 export async function evaluatePerception(
   manifestFile: string,
-  dataDir: string,
+  dataDirs: string | readonly string[],
   options: EvalOptions = {},
 ): Promise<PerceptionMetrics> {
   const instanceImages: ApImage<Det, Truth>[] = [];
@@ -110,7 +110,7 @@ export async function evaluatePerception(
   const mses: number[] = [];
   const run = await runEvaluation(
     manifestFile,
-    dataDir,
+    dataDirs,
     'perception',
     options,
     (scene, out, m, transform) => {

@@ -16,13 +16,17 @@ export const PERCEPTION_MODELS = [
   'mobilenet_graspnext',
   'fast_graspnext',
   'resnet_graspnext_int8',
+  'efficientnet_graspnext_int8',
+  'mobilenet_graspnext_int8',
   'fast_graspnext_int8',
 ] as const;
-export const SEGMENTATION_MODELS = ['lraspp', 'attendseg', 'attendseg_int8'] as const;
+export const SEGMENTATION_MODELS = ['lraspp', 'attendseg', 'lraspp_int8', 'attendseg_int8'] as const;
 
 export interface ResultsOptions {
   models: string;
   data: string;
+  /** Other datasets (e.g. the other shipped cells), evaluated pooled in a second table. */
+  pooled?: readonly string[];
   threads?: number;
   limit?: number;
   split?: EvaluationSplit;
@@ -45,6 +49,19 @@ function updateManifestMetrics(file: string, metrics: object): void {
   fs.writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
 }
 
+function perceptionTaskCells(r: PerceptionMetrics): string {
+  return [
+    pct(r.amodal_bbox_ap),
+    pct(r.visible_mask_ap),
+    pct(r.amodal_mask_ap),
+    pct(r.occlusion_accuracy),
+    pct(r.occlusion_balanced_accuracy),
+    pct(r.occlusion_f1),
+    pct(r.com_ap),
+    r.suction_mse.toFixed(4),
+  ].join(' | ');
+}
+
 function trainingLine(file: string): string {
   const t = loadManifest(file, { verifyModel: false }).manifest.training;
   return `${String(t.samples)} samples, ${String(t.wall_s)} s`;
@@ -54,22 +71,43 @@ export async function writeResults(
   o: ResultsOptions,
 ): Promise<{ file: string; perception: PerceptionMetrics[]; segmentation: SegmentationMetrics[] }> {
   const manifest = (name: string) => path.join(o.models, `${name}.json`);
+  // The network input and the input contract the model was trained on (v1: squashed, depth in metres).
+  const inputLine = (r: { model: string; input_size: string }) =>
+    `${r.input_size} (v${String(loadManifest(manifest(r.model), { verifyModel: false }).manifest.format_version)})`;
   const evalOptions = { threads: o.threads, limit: o.limit, split: o.split };
+  const pooledData = o.pooled ?? [];
   const perception: PerceptionMetrics[] = [];
+  const perceptionPooled: PerceptionMetrics[] = [];
   for (const name of PERCEPTION_MODELS.filter((n) => fs.existsSync(manifest(n)))) {
     o.onModel?.(name);
     perception.push(await evaluatePerception(manifest(name), o.data, evalOptions));
+    if (pooledData.length > 0) {
+      perceptionPooled.push(await evaluatePerception(manifest(name), pooledData, evalOptions));
+    }
   }
   const segmentation: SegmentationMetrics[] = [];
+  const segmentationPooled: SegmentationMetrics[] = [];
   for (const name of SEGMENTATION_MODELS.filter((n) => fs.existsSync(manifest(n)))) {
     o.onModel?.(name);
     segmentation.push(await evaluateSegmentation(manifest(name), o.data, evalOptions));
+    if (pooledData.length > 0) {
+      segmentationPooled.push(await evaluateSegmentation(manifest(name), pooledData, evalOptions));
+    }
   }
   const measured = new Date().toISOString().slice(0, 10);
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const machine = `${cpu}, ${String(os.cpus().length)} cores`;
+  const pooledFor = (name: string) =>
+    [...perceptionPooled, ...segmentationPooled].find((r) => r.model === name);
   for (const r of [...perception, ...segmentation]) {
-    updateManifestMetrics(manifest(r.model), { ...r, data: o.data, measured, machine });
+    const other = pooledFor(r.model);
+    updateManifestMetrics(manifest(r.model), {
+      ...r,
+      data: o.data,
+      measured,
+      machine,
+      ...(other ? { other_cells: { ...other, data: pooledData } } : {}),
+    });
   }
   const mobile = perception.find((r) => r.model === 'mobilenet_graspnext');
   const lines: string[] = [
@@ -85,17 +123,28 @@ export async function writeResults(
     '## Table 1: multi-task grasp perception',
     '',
     "Camera: the scenes' resolution, evaluated through the node's path (input contract, decoding, camera-resolution",
-    "masks); input: the network's. Occlusion: accuracy, balanced accuracy (0.5 for any constant answer) and the",
+    "masks); input: the network's, with its input contract (v1: squashed to the input, depth in metres; v2: letterboxed,",
+    'depth as height above the support plane; docs/models.md). Occlusion: accuracy, balanced accuracy (0.5 for any constant answer) and the',
     'occluded class\'s F1 (0 for "never occluded"), on the detections matched at amodal-box IoU 0.5.',
     '',
     '| model | camera | input | latency p50 ms | p90 ms | amodal bbox AP | visible mask AP | amodal mask AP | occlusion acc. | occlusion bal. acc. | occluded F1 | CoM AP | suction MSE | params | GFLOPs | file MB | training |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...perception.map(
       (r) =>
-        `| ${r.model} | ${r.camera_resolution} | ${r.input_size} | ${ms(r.latency_ms_p50)} | ${ms(r.latency_ms_p90)} | ${pct(r.amodal_bbox_ap)} | ${pct(r.visible_mask_ap)} | ${pct(r.amodal_mask_ap)} | ${pct(r.occlusion_accuracy)} | ${pct(r.occlusion_balanced_accuracy)} | ${pct(r.occlusion_f1)} | ${pct(r.com_ap)} | ${r.suction_mse.toFixed(4)} | ${(r.params / 1e6).toFixed(3)} M | ${r.gflops.toFixed(3)} | ${mb(r.size_bytes)} | ${trainingLine(manifest(r.model))} |`,
+        `| ${r.model} | ${r.camera_resolution} | ${inputLine(r)} | ${ms(r.latency_ms_p50)} | ${ms(r.latency_ms_p90)} | ${perceptionTaskCells(r)} | ${(r.params / 1e6).toFixed(3)} M | ${r.gflops.toFixed(3)} | ${mb(r.size_bytes)} | ${trainingLine(manifest(r.model))} |`,
     ),
     '',
   ];
+  if (perceptionPooled.length > 0) {
+    lines.push(
+      `Other cells, pooled: ${String(perceptionPooled[0].images)} held-out scenes of ${pooledData.join(', ')} (${perceptionPooled[0].camera_resolution}), same run, same columns:`,
+      '',
+      '| model | input | amodal bbox AP | visible mask AP | amodal mask AP | occlusion acc. | occlusion bal. acc. | occluded F1 | CoM AP | suction MSE |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...perceptionPooled.map((r) => `| ${r.model} | ${inputLine(r)} | ${perceptionTaskCells(r)} |`),
+      '',
+    );
+  }
   if (mobile) {
     lines.push('Ratios to the MobileNetV3 baseline (same run):', '');
     lines.push('| model | latency | GFLOPs | params |', '|---|---|---|---|');
@@ -118,21 +167,32 @@ export async function writeResults(
     '',
   );
   const classNames = [...new Set(segmentation.flatMap((r) => Object.keys(r.iou_per_class)))];
+  const iouRows = (rows: SegmentationMetrics[], label: string) =>
+    rows.map(
+      (r) =>
+        `| ${r.model} | ${label} | ${classNames.map((c) => pct(r.iou_per_class[c] ?? NaN)).join(' | ')} |`,
+    );
   if (segmentation.length > 0 && classNames.length > 0) {
     lines.push(
       'IoU per class (%; n/a: the class is in neither the ground truth nor the prediction):',
       '',
-      `| model | ${classNames.join(' | ')} |`,
-      `|---|${classNames.map(() => '---|').join('')}`,
-      ...segmentation.map(
-        (r) => `| ${r.model} | ${classNames.map((c) => pct(r.iou_per_class[c] ?? NaN)).join(' | ')} |`,
+      `| model | data | mIoU | ${classNames.join(' | ')} |`,
+      `|---|---|---|${classNames.map(() => '---|').join('')}`,
+      ...iouRows(segmentation, 'this split').map((row, i) =>
+        row.replace(' | this split | ', ` | this split | ${pct(segmentation[i].miou)} | `),
+      ),
+      ...iouRows(segmentationPooled, 'other cells').map((row, i) =>
+        row.replace(' | other cells | ', ` | other cells, pooled | ${pct(segmentationPooled[i].miou)} | `),
       ),
       '',
     );
   }
   const int8Pairs = [
     ['resnet_graspnext', 'resnet_graspnext_int8'],
+    ['efficientnet_graspnext', 'efficientnet_graspnext_int8'],
+    ['mobilenet_graspnext', 'mobilenet_graspnext_int8'],
     ['fast_graspnext', 'fast_graspnext_int8'],
+    ['lraspp', 'lraspp_int8'],
     ['attendseg', 'attendseg_int8'],
   ] as const;
   const all = [...perception, ...segmentation] as unknown as Record<string, number | string>[];

@@ -39,9 +39,13 @@ export interface EvalRun {
   latencies: number[];
 }
 
+/**
+ * Runs the model on the evaluation scenes of one dataset, or of several pooled in order (e.g. the other
+ * shipped cells' held-out splits); `limit` applies to each dataset.
+ */
 export async function runEvaluation(
   manifestFile: string,
-  dataDir: string,
+  dataDirs: string | readonly string[],
   task: ModelManifest['task'],
   options: EvalOptions,
   onScene: (
@@ -58,39 +62,51 @@ export async function runEvaluation(
     if (m.task !== task) {
       throw new Error(`${manifestFile}: a ${m.task} model; eval ${task} needs a ${task} model`);
     }
-    const ds = openDataset(dataDir);
-    const evalSet = evaluationImages(ds, options.split);
-    const images = evalSet.images.slice(0, options.limit ?? evalSet.images.length);
-    const byImage = new Map<number, Annotation[]>();
-    for (const a of task === 'perception' ? evalSet.annotations : []) {
-      const list = byImage.get(a.image_id) ?? [];
-      list.push(a);
-      byImage.set(a.image_id, list);
-    }
+    const dirs = typeof dataDirs === 'string' ? [dataDirs] : dataDirs;
+    const sets = dirs.map((dataDir) => {
+      const ds = openDataset(dataDir);
+      const evalSet = evaluationImages(ds, options.split);
+      const byImage = new Map<number, Annotation[]>();
+      for (const a of task === 'perception' ? evalSet.annotations : []) {
+        const list = byImage.get(a.image_id) ?? [];
+        list.push(a);
+        byImage.set(a.image_id, list);
+      }
+      return {
+        ds,
+        evalSet,
+        byImage,
+        images: evalSet.images.slice(0, options.limit ?? evalSet.images.length),
+      };
+    });
+    const total = sets.reduce((n, s) => n + s.images.length, 0);
     const latencies: number[] = [];
-    const resolutions = [...new Set(images.map((im) => `${im.width}x${im.height}`))];
-    for (const [i, image] of images.entries()) {
-      const scene = loadScene(ds, image, byImage.get(image.id) ?? []);
-      const { width, height, intrinsics } = image;
-      const { input, transform } = encodeInput(m, {
-        color: rgbImage(width, height, scene.rgb),
-        depth: { width, height, metres: scene.depth },
-        intrinsics,
-      });
-      const t0 = process.hrtime.bigint();
-      const out = await model.run(input);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      onScene(scene, out, m, transform);
-      options.onProgress?.(i + 1, images.length);
+    for (const { ds, byImage, images } of sets) {
+      for (const image of images) {
+        const scene = loadScene(ds, image, byImage.get(image.id) ?? []);
+        const { width, height, intrinsics } = image;
+        const { input, transform } = encodeInput(m, {
+          color: rgbImage(width, height, scene.rgb),
+          depth: { width, height, metres: scene.depth },
+          intrinsics,
+        });
+        const t0 = process.hrtime.bigint();
+        const out = await model.run(input);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        onScene(scene, out, m, transform);
+        options.onProgress?.(latencies.length, total);
+      }
     }
+    const all = sets.flatMap((s) => s.images);
     return {
       manifest: m,
-      resolutions,
+      resolutions: [...new Set(all.map((im) => `${im.width}x${im.height}`))],
       input: `${m.input.shape[3]}x${m.input.shape[2]}`,
       provider: model.provider,
       threads,
-      split: evalSet.split,
-      images: images.length,
+      // 'all' if any dataset had no test split to hold out (then the score includes training scenes).
+      split: sets.some((s) => s.evalSet.split === 'all') ? 'all' : 'test',
+      images: all.length,
       latencies,
     };
   } finally {

@@ -19,13 +19,13 @@ export interface SegmentationMetrics extends EvaluatedModel, ModelCost {
 
 export async function evaluateSegmentation(
   manifestFile: string,
-  dataDir: string,
+  dataDirs: string | readonly string[],
   options: EvalOptions = {},
 ): Promise<SegmentationMetrics> {
   let confusion: ConfusionMatrix | undefined;
   const run = await runEvaluation(
     manifestFile,
-    dataDir,
+    dataDirs,
     'segmentation',
     options,
     (scene, out, m, transform) => {

@@ -263,6 +263,48 @@ test('results: refused without a test split; with --split all its RESULTS.md and
   }
 });
 
+test('results --pooled: the other datasets are scored pooled in a second table and in each manifest', async () => {
+  const models = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-results-'));
+  try {
+    for (const f of ['attendseg.json', 'attendseg.onnx', 'fast_graspnext.json', 'fast_graspnext.onnx'])
+      fs.copyFileSync(path.join(MODELS, f), path.join(models, f));
+    // The same held-out split twice, pooled: AP, IoU and MSE are unchanged by duplicating every scene
+    // (every count doubles), and the image count doubles — so pooling must not drop or mix up scenes.
+    const r = await cli([
+      'results',
+      '--models',
+      models,
+      '--data',
+      data,
+      '--pooled',
+      data,
+      data,
+      '--limit',
+      '2',
+    ]);
+    expect(r.code).toBe(0);
+    const results = fs.readFileSync(path.join(models, 'RESULTS.md'), 'utf8');
+    expect(results).toMatch(/Other cells, pooled: 4 held-out scenes of /);
+    expect(results).toMatch(/\| fast_graspnext \| 160x128 \(v1\) \|/);
+    expect(results).toMatch(/\| attendseg \| other cells, pooled \|/);
+    for (const name of ['fast_graspnext', 'attendseg']) {
+      const metrics = (
+        JSON.parse(fs.readFileSync(path.join(models, `${name}.json`), 'utf8')) as {
+          metrics: Record<string, number | Record<string, number>>;
+        }
+      ).metrics;
+      const other = metrics.other_cells as Record<string, number>;
+      expect([name, metrics.images, other.images]).toEqual([name, 2, 4]);
+      for (const k of name === 'attendseg'
+        ? ['miou', 'pixel_accuracy']
+        : ['amodal_bbox_ap', 'visible_mask_ap', 'suction_mse'])
+        expect([name, k, other[k]]).toEqual([name, k, expect.closeTo(metrics[k] as number, 9)]);
+    }
+  } finally {
+    fs.rmSync(models, { recursive: true, force: true });
+  }
+});
+
 test('eval perception at camera resolution (640x480) through the node path: boxes and masks found, occlusion figures beside accuracy', async () => {
   const camera = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-eval-'));
   try {
