@@ -80,7 +80,8 @@ def export_policy(model, spec, name, out_dir, arch, training, description_suffix
 
 def load_trained(checkpoint):
     ck = torch.load(checkpoint, map_location="cpu")
-    net, spec = build_policy(ck["policy"], ck["spec"]["channels"])
+    net, _ = build_policy(ck["policy"], ck["spec"]["channels"])
+    spec = ck["spec"]  # as trained: its grid names the heightmap method
     if ck.get("qat"):
         from qat import QatPolicy, export_mode
         net = QatPolicy(net)
@@ -91,6 +92,10 @@ def load_trained(checkpoint):
     training = {"method": "Q-learning in the simulator (training/policy_train.py)", "steps": ck.get("steps"),
                 "episodes": ck.get("episodes"), "train_seconds": round(ck.get("train_seconds", 0), 1),
                 "qat": bool(ck.get("qat")), "machine": ck.get("machine")}
+    # Runs on randomised cells (policy_train.py --cells): the episode mix, cameras and suction model.
+    for k in ("episodes_from", "suction_model", "lost_penalty"):
+        if ck.get(k) is not None:
+            training[k] = ck[k]
     return net, spec, ck["policy"], training
 
 

@@ -87,19 +87,22 @@ POLICIES = {
 }
 
 
-def policy_spec(name, channels=None):
-    """What the sim server, the exporter and the runtime agree on (the manifest's input and policy)."""
+def policy_spec(name, channels=None, method=None):
+    """What the sim server, the exporter and the runtime agree on (the manifest's input and policy).
+    method: the heightmap method ('point_max' or 'footprint'; None: the grid's default, point_max)."""
     if name not in POLICIES:
         raise ValueError(f"unknown policy {name!r}; one of {sorted(POLICIES)}")
     _, size, rotations, grid = POLICIES[name]
+    if method:
+        grid = {**grid, "method": method}
     channels = list(channels or BASE_CHANNELS)
     return {"size": size, "rotations": rotations, "channels": channels,
             "mean": [CHANNEL_STATS[c][0] for c in channels], "std": [CHANNEL_STATS[c][1] for c in channels],
             "push_length": PUSH_LENGTH, "object_height": OBJECT_HEIGHT, "grid": grid}
 
 
-def build_policy(name, channels=None):
-    spec = policy_spec(name, channels)
+def build_policy(name, channels=None, method=None):
+    spec = policy_spec(name, channels, method)
     builder = POLICIES[name][0]
     extra = len(spec["channels"]) - 4
     if extra and builder is not PolicyReduced:

@@ -2,8 +2,13 @@
 
     /usr/bin/python3 training/policy_pipeline.py --budget full     # the shipped models/policy_* (models/RESULTS.md)
     /usr/bin/python3 training/policy_pipeline.py --budget quick --work /tmp/p --models /tmp/p/models   # smoke run
+    /usr/bin/python3 training/policy_pipeline.py --recipe cells --work /work/data/policy-v2 \
+        --models /work/data/policy-v2/models --suction-model /work/data/policy-v2/fast_graspnext.json
+                          # issue 17: footprint heightmaps, randomised cells and cameras (docs/policy.md)
 
 Every step is resumable (training from its checkpoint; a finished step is skipped when its output exists).
+The cells recipe also keeps a replay-less checkpoint in the repository (CHECKPOINTS below), so a run that
+lost its work directory resumes there (with an empty replay buffer).
 Needs `npm run build` (simulator, calibration and evaluation are the TypeScript package's).
 Shipped: policy_reduced (fp32), policy_reduced_ptq and policy_reduced_qat (int8 QDQ). policy_full is
 exported untrained to WORK/full for its latency and compute only (its training does not fit a CPU budget).
@@ -22,6 +27,21 @@ from policy_export import export_policy, load_trained
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# Recipes. 'default-bin': the shipped models/policy_* (point_max heightmaps, 10-object clutter in the
+# default bin at 320x240). 'cells': issue 17 -- the camera-independent footprint heightmap, episodes
+# drawn across the shipped cells with randomised camera resolutions, the grid following each scene's
+# workspace, and a penalty for objects lost over the rim.
+RECIPES = {
+    "default-bin": [],
+    "cells": ["--heightmap", "footprint",
+              "--cells", "default:0.4,cells/domain_randomized.yaml:0.3,cells/arc_tote_sr300.yaml:0.1,"
+                         "cells/black_bin_phoxi.yaml:0.1,cells/tabletop_d435.yaml:0.1",
+              "--resolutions", "320x240,320x240,640x480,640x480,1280x720",
+              "--objects", "10,10,20,30", "--lost-penalty", "0.5"],
+}
+# Replay-less training checkpoints committed to the repository (a few MB), per recipe and channels.
+CHECKPOINTS = os.path.join(HERE, "checkpoints")
+
 BUDGETS = {
     # eval_runs None: the protocol's episodes per case (eval policy: random 50, 30 objects 30, adversarial 30 + 30).
     "full": {"steps": 8000, "qat_steps": 600, "calibration_scenes": 64, "eval_runs": None},
@@ -29,12 +49,16 @@ BUDGETS = {
 }
 
 
-def train(work, b, channels, threads):
-    out = os.path.join(work, "reduced" if channels == "red,green,blue,height" else "reduced_suction")
+def train(work, b, channels, threads, recipe="default-bin", suction=()):
+    name = "reduced" if channels == "red,green,blue,height" else "reduced_suction"
+    if recipe != "default-bin":
+        name += f"_{recipe}"
+    out = os.path.join(work, name)
+    light = [] if recipe == "default-bin" else ["--light-checkpoint", os.path.join(CHECKPOINTS, f"policy_{name}.pt")]
     if not os.path.exists(os.path.join(out, "final.pt")):
         run([sys.executable, os.path.join(HERE, "policy_train.py"), "--policy", "policy_reduced", "--out", out,
              "--steps", str(b["steps"]), "--channels", channels, "--threads", str(threads), "--resume",
-             "--checkpoint-every", "500"])
+             "--checkpoint-every", "100" if light else "500", *RECIPES[recipe], *light, *suction])
     return out
 
 
@@ -46,11 +70,13 @@ def qat(out, b, threads):
     return final
 
 
-def evaluate(manifest, runs):
-    """`eval policy` on evaluation-range seeds; --record writes the figures into the manifest's metrics."""
+def evaluate(manifest, runs, suction_model=None):
+    """`eval policy` on evaluation-range seeds; --record writes the figures into the manifest's metrics.
+    suction_model: the perception model for the suction channel when it is not models/fast_graspnext.json."""
+    env = {**os.environ, "GRASP_SUCTION_MODEL": suction_model} if suction_model else None
     r = subprocess.run(CLI + ["eval", "policy", "--model", manifest, "--case", "all", "--record", "--json"]
                        + ([] if runs is None else ["--runs", str(runs)]),
-                       check=True, stdout=subprocess.PIPE, text=True)
+                       check=True, stdout=subprocess.PIPE, text=True, env=env)
     return json.loads(r.stdout)
 
 
@@ -62,6 +88,11 @@ def main(argv=None):
     p.add_argument("--channels", default="red,green,blue,height,suction",
                    help="policy input channels (the shipped models take the suction heatmap; see docs/policy.md)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--recipe", choices=sorted(RECIPES), default="default-bin",
+                   help="default-bin: the shipped models' training; cells: issue 17's randomised cells")
+    p.add_argument("--suction-model", default=None,
+                   help="perception manifest for the suction channel (training, calibration, evaluation) when "
+                        "it is not yet models/fast_graspnext.json; the manifests still name models/fast_graspnext.json")
     p.add_argument("--skip-eval", action="store_true")
     a = p.parse_args(argv)
     b = BUDGETS[a.budget]
@@ -69,7 +100,11 @@ def main(argv=None):
     os.makedirs(models, exist_ok=True)
     started = time.time()
 
-    out = train(a.work, b, a.channels, a.threads)
+    if a.suction_model:  # calibration (the calibrate CLI) and evaluation read it from the environment
+        os.environ["GRASP_SUCTION_MODEL"] = os.path.abspath(a.suction_model)
+    suction = ["--suction-model", os.path.abspath(a.suction_model), "--suction-name",
+               "models/fast_graspnext.json"] if a.suction_model else []
+    out = train(a.work, b, a.channels, a.threads, a.recipe, suction)
     net, spec, arch, training = load_trained(os.path.join(out, "final.pt"))
     export_policy(net, spec, "policy_reduced", models, arch, training)
     fp32 = os.path.join(models, "policy_reduced.json")
@@ -96,7 +131,7 @@ def main(argv=None):
     if not a.skip_eval:
         for name in ("policy_reduced", "policy_reduced_ptq", "policy_reduced_qat"):
             manifest = os.path.join(models, f"{name}.json")
-            results[name] = evaluate(manifest, b["eval_runs"])
+            results[name] = evaluate(manifest, b["eval_runs"], a.suction_model)
     print(json.dumps({"budget": a.budget, "models": models, "wall_s": round(time.time() - started, 1),
                       "results": {k: {m: v.get(m) for m in ("completion", "grasp_success")} for k, v in results.items()}}))
 

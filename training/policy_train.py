@@ -3,6 +3,8 @@
     /usr/bin/python3 training/policy_train.py --policy policy_reduced --steps 2500 --out out/policy/reduced
     ... --resume                      continue from OUT/checkpoint.pt (bitwise: replay, RNGs, optimiser)
     ... --qat --init OUT/final.pt     quantization-aware fine-tuning on the saved replay buffer
+    ... --heightmap footprint --cells default:0.4,cells/domain_randomized.yaml:0.3,cells/arc_tote_sr300.yaml:0.1 \
+        --resolutions 320x240,640x480,1280x720     episodes on randomised cells and cameras (issue 17)
 
 The trainer drives the TypeScript simulator over `grasp-perception sim serve` (sim_client.py); the sim
 server also builds the network input and the admissible-action masks with the runtime's own code, so
@@ -11,6 +13,13 @@ this file holds no geometry. Per step:
   0.5 push that changed the scene) -> target y = r + gamma * max Q(s') (0 at episode end) ->
   Huber loss at the executed pixel and rotation, on the new transition plus a prioritised replay batch
   (probability ~ |Q - y|^alpha, importance weights).
+Episodes: each draws, from its own scene seed (so a resumed run draws the same), where it happens
+(--cells: 'default' is random clutter of --objects in the default bin under the default camera; a cell
+file is one of that cell's scenes: its bin or table, objects, camera pose and intrinsics, sensor,
+lighting) and the camera's resolution (--resolutions; a cell's camera keeps its field of view and
+aspect, scaled to the width). The heightmap grid follows the scene's workspace (the bin floor less the
+wall margin, src/policy/heightmap.ts workspaceGrid) at the policy's cell size, centred in the fixed
+S x S input.
 Writes OUT/checkpoint.pt (every --checkpoint-every steps), OUT/log.jsonl (one line per step),
 OUT/final.pt, OUT/curve.png (grasp success over steps).
 """
@@ -54,7 +63,23 @@ def parse_args(argv=None):
     p.add_argument("--channels", default="red,green,blue,height")
     p.add_argument("--steps", type=int, default=2500)
     p.add_argument("--out", required=True)
-    p.add_argument("--objects", type=int, default=10)
+    p.add_argument("--objects", default="10",
+                   help="objects in 'default' episodes; a comma list draws one per episode (10,10,20,30)")
+    p.add_argument("--cells", default="default",
+                   help="episode mix: 'default' and cell files (relative to the package root), each with an "
+                        "optional :weight, e.g. default:0.4,cells/domain_randomized.yaml:0.3")
+    p.add_argument("--resolutions", default="320x240",
+                   help="camera resolutions drawn per episode, e.g. 320x240,640x480,1280x720")
+    p.add_argument("--heightmap", choices=["point_max", "footprint"], default=None,
+                   help="heightmap method (default: the policy grid's, point_max); footprint is camera-independent")
+    p.add_argument("--suction-model", default=None,
+                   help="perception manifest for the suction channel (default models/fast_graspnext.json)")
+    p.add_argument("--suction-name", default=None,
+                   help="how the manifest names the suction model (default: --suction-model as given, or "
+                        "models/fast_graspnext.json): its package path when training used a copy")
+    p.add_argument("--lost-penalty", type=float, default=0.0,
+                   help="subtracted from an action's reward per object it lost (left the workspace other "
+                        "than by a grasp)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--batch", type=int, default=8, help="replayed transitions trained with each new one")
@@ -69,7 +94,12 @@ def parse_args(argv=None):
     p.add_argument("--max-failures", type=int, default=10, help="reset after this many consecutive failures")
     p.add_argument("--checkpoint-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--resume", action="store_true")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from OUT/checkpoint.pt, or from --light-checkpoint when OUT has none")
+    p.add_argument("--light-checkpoint", default=None,
+                   help="also write, at every checkpoint, a copy without the replay buffer's inputs (a few MB: "
+                        "weights, optimiser, RNGs, counters, log) to this file, for committing; resuming from "
+                        "it restarts the replay buffer empty")
     p.add_argument("--qat", action="store_true", help="quantization-aware fine-tuning on OUT's replay buffer")
     p.add_argument("--init", help="weights to start from (final.pt)")
     p.add_argument("--camera", default="320x240")
@@ -100,6 +130,41 @@ class Replay:
     def load(self, st):
         self.inputs = list(st["inputs"]) if st["inputs"] is not None else []
         self.meta, self.prio = list(st["meta"]), list(st["prio"])
+
+
+def parse_mix(text):
+    """'default:0.4,cells/x.yaml:0.3' -> [(name, probability)], probabilities normalised."""
+    items = []
+    for part in text.split(","):
+        name, _, w = part.strip().rpartition(":") if part.count(":") else (part.strip(), "", "1")
+        if not name:
+            name, w = w, "1"
+        if float(w) <= 0:
+            raise SystemExit(f"policy_train.py: --cells weight of {name} must be positive")
+        items.append((name, float(w)))
+    total = sum(w for _, w in items)
+    return [(n, w / total) for n, w in items]
+
+
+def parse_resolutions(text):
+    out = []
+    for r in text.split(","):
+        w, h = (int(v) for v in r.strip().split("x"))
+        out.append((w, h))
+    return out
+
+
+def episode_setup(a, scene_seed):
+    """Where episode `scene_seed` happens: (cell or None for default clutter, objects, width, height),
+    drawn from the scene seed alone."""
+    rng = np.random.default_rng([scene_seed, 17])
+    mix = parse_mix(a.cells)
+    cell = mix[rng.choice(len(mix), p=[w for _, w in mix])][0]
+    res = parse_resolutions(a.resolutions)
+    width, height = res[rng.integers(len(res))]
+    counts = [int(v) for v in str(a.objects).split(",")]
+    objects = counts[rng.integers(len(counts))]
+    return (None if cell == "default" else cell), objects, width, height
 
 
 def q_at(net, x, primitives, ii, jj):
@@ -184,7 +249,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
     channels = a.channels.split(",")
-    net, spec = build_policy(a.policy, channels)
+    net, spec = build_policy(a.policy, channels, a.heightmap)
     ckpt_path = os.path.join(a.out, "checkpoint.pt")
     log_path = os.path.join(a.out, "log.jsonl")
     if a.qat:
@@ -198,31 +263,56 @@ def main(argv=None):
     elapsed = 0.0  # training seconds before this run (a resumed run continues the clock)
     if a.init:
         net.load_state_dict(torch.load(a.init)["model"])
-    if a.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
+    resume_from = ckpt_path if os.path.exists(ckpt_path) else a.light_checkpoint
+    if a.resume and resume_from and os.path.exists(resume_from):
+        ck = torch.load(resume_from)
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
-        replay.load(ck["replay"])
+        if ck["replay"]["inputs"] is not None:
+            replay.load(ck["replay"])
+        else:
+            print(f"resuming from the light checkpoint {resume_from}: the replay buffer starts empty", flush=True)
         rng.bit_generator.state = ck["rng"]
         torch.set_rng_state(ck["torch_rng"])
         step, episode, log = ck["step"], ck["episode"], ck["log"]
         # Training time of the segments before this one, so that train_seconds covers the whole run.
         elapsed = ck.get("train_seconds", 0.0)
         print(f"resumed at step {step}, episode {episode}, {elapsed:.0f} s trained", flush=True)
-    width, height = (int(v) for v in a.camera.split("x"))
+    if a.resolutions == "320x240" and a.camera != "320x240":  # the older flag: one resolution
+        a.resolutions = a.camera
+    # The grid follows each scene's workspace when episodes come from cells (other bins than the default).
+    workspace_grid = any(n != "default" for n, _ in parse_mix(a.cells))
+    suction_name = a.suction_name or a.suction_model or "models/fast_graspnext.json"
+    extra = {"episodes_from": {"cells": a.cells, "resolutions": a.resolutions, "objects": str(a.objects),
+                               "heightmap": spec["grid"].get("method", "point_max"),
+                               "grid": "follows the workspace" if workspace_grid else "the policy's"},
+             "suction_model": suction_name if "suction" in channels else None, "lost_penalty": a.lost_penalty}
 
     def save(path):
-        torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "replay": replay.state(),
-                    "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "step": step,
-                    "episode": episode, "log": log, "spec": spec, "policy": a.policy, "args": vars(a),
-                    "train_seconds": time.time() - t0}, path + ".tmp")
+        state = {"model": net.state_dict(), "optimizer": opt.state_dict(), "replay": replay.state(),
+                 "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "step": step,
+                 "episode": episode, "log": log, "spec": spec, "policy": a.policy, "args": vars(a),
+                 "train_seconds": time.time() - t0, **extra}
+        torch.save(state, path + ".tmp")
         os.replace(path + ".tmp", path)
+        if a.light_checkpoint:
+            os.makedirs(os.path.dirname(os.path.abspath(a.light_checkpoint)), exist_ok=True)
+            torch.save({**state, "replay": {"inputs": None, "meta": [], "prio": []}}, a.light_checkpoint + ".tmp")
+            os.replace(a.light_checkpoint + ".tmp", a.light_checkpoint)
 
     t0 = time.time() - elapsed
-    with SimClient() as sim:
+    with SimClient(a.suction_model) as sim:
+        where = {}
+
         def new_episode():
-            sim.reset(seed=training_seed(a.seed, episode), objects=a.objects, width=width, height=height)
-            return sim.observe(policy=spec), 0, 0
+            seed = training_seed(a.seed, episode)
+            cell, objects, width, height = episode_setup(a, seed)
+            r = sim.reset(seed=seed, objects=objects, width=width, height=height, cell=cell)
+            cam = r.get("camera", {})
+            where.update(cell=os.path.basename(cell or "default").removesuffix(".yaml"),
+                         camera=f"{cam.get('width', width)}x{cam.get('height', height)}",
+                         eye=round(cam.get("eye_height", 0.0), 3), remaining=r["objects_remaining"])
+            return sim.observe(policy=spec, workspace_grid=workspace_grid), 0, 0
 
         obs, actions, failures = new_episode()
         # A resumed run starts a fresh episode: the simulator's mid-episode state is not checkpointed.
@@ -243,10 +333,14 @@ def main(argv=None):
             res = sim.act_pixel(prim, r, i, j)
             success = bool(res["success"]) if prim == "grasp" else bool(res["scene_changed"])
             reward = (1.0 if success else 0.0) if prim == "grasp" else (0.5 if success else 0.0)
+            # Objects that left the workspace other than by this action's grasp: on a real cell, the floor.
+            lost = max(0, where["remaining"] - res["objects_remaining"] - (1 if prim == "grasp" and success else 0))
+            where["remaining"] = res["objects_remaining"]
+            reward -= a.lost_penalty * lost
             actions += 1
             failures = 0 if success else failures + 1
             done = res["objects_remaining"] == 0
-            next_obs = None if done else sim.observe(policy=spec)
+            next_obs = None if done else sim.observe(policy=spec, workspace_grid=workspace_grid)
             if next_obs is not None:
                 npush, ngrasp = forward_all(net, next_obs)
                 cached = (npush, ngrasp)
@@ -280,7 +374,8 @@ def main(argv=None):
             step += 1
             log.append({"step": step, "episode": episode, "primitive": prim, "success": success, "reward": reward,
                         "q": q_pred, "target": target, "loss": float(loss), "eps": eps,
-                        "objects_remaining": res["objects_remaining"], "outcome": res["outcome"]})
+                        "objects_remaining": res["objects_remaining"], "outcome": res["outcome"], "lost": lost,
+                        "cell": where["cell"], "camera": where["camera"], "eye": where["eye"]})
             with open(log_path, "a") as f:
                 f.write(json.dumps(log[-1]) + "\n")
             if step % 50 == 0:
@@ -299,7 +394,7 @@ def main(argv=None):
                 obs = next_obs
     save(ckpt_path)
     torch.save({"model": net.state_dict(), "spec": spec, "policy": a.policy, "steps": step, "episodes": episode,
-                "train_seconds": time.time() - t0, "machine": machine()}, os.path.join(a.out, "final.pt"))
+                "train_seconds": time.time() - t0, "machine": machine(), **extra}, os.path.join(a.out, "final.pt"))
     draw_curve(log, os.path.join(a.out, "curve.png"))
     print(f"done: {step} steps, {episode} episodes, {time.time() - t0:.0f}s", flush=True)
 
@@ -312,7 +407,8 @@ def qat(a, net, spec):
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     ck = torch.load(os.path.join(a.out, "checkpoint.pt"))
-    net, spec = build_policy(ck["policy"], ck["spec"]["channels"])  # the trained run's inputs, whatever --channels says
+    net, _ = build_policy(ck["policy"], ck["spec"]["channels"])  # the trained run's inputs, whatever --channels says
+    spec = ck["spec"]  # and its grid (heightmap method)
     net.load_state_dict(torch.load(a.init or os.path.join(a.out, "final.pt"))["model"])
     replay = Replay()
     replay.load(ck["replay"])
@@ -331,8 +427,9 @@ def qat(a, net, spec):
         opt.step()
         if (step + 1) % 100 == 0:
             print(f"qat step {step + 1} loss {float(loss):.4f} {time.time() - t0:.0f}s", flush=True)
+    extra = {k: ck[k] for k in ("episodes_from", "suction_model", "lost_penalty") if ck.get(k) is not None}
     torch.save({"model": qnet.state_dict(), "spec": spec, "policy": a.policy, "qat": True, "steps": a.steps,
-                "train_seconds": time.time() - t0, "machine": machine()}, os.path.join(a.out, "final_qat.pt"))
+                "train_seconds": time.time() - t0, "machine": machine(), **extra}, os.path.join(a.out, "final_qat.pt"))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
         sim.reset(seed=3, objects=10)
         hm = sim.observe()                      # heights (HxW metres), colors (HxWx3), observed (HxW)
         r = sim.act("grasp", x, y, z)           # success, outcome, scene_changed, objects_remaining
+        sim.reset(seed=3, cell="cells/domain_randomized.yaml", width=640, height=480)  # a cell's scene
+        obs = sim.observe(policy=spec, workspace_grid=True)   # grid over this scene's bin (obs["grid"])
 
 One simulator for training, tests and the demo: the trainer never re-implements physics.
 """
@@ -24,10 +26,13 @@ class SimError(RuntimeError):
 
 
 class SimClient:
-    def __init__(self):
+    def __init__(self, suction_model=None):
+        """suction_model: the perception manifest for policies' suction channel (default: the package's
+        models/fast_graspnext.json)."""
         cli = os.path.join(ROOT, "bin", "grasp-perception.js")
-        self.proc = subprocess.Popen([shutil.which("node") or "node", cli, "sim", "serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+        extra = ["--suction-model", suction_model] if suction_model else []
+        self.proc = subprocess.Popen([shutil.which("node") or "node", cli, "sim", "serve", *extra],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.next_id = 0
 
     def request(self, cmd, **fields):
@@ -42,16 +47,21 @@ class SimClient:
             raise SimError(reply.get("error", "unknown error"))
         return reply
 
-    def reset(self, seed, objects=10, scenario=None, width=320, height=240):
+    def reset(self, seed, objects=10, scenario=None, width=320, height=240, cell=None):
+        """A new scene; with `cell` (a cell file) one of that cell's scenes, its camera at `width`.
+        Returns objects_remaining, camera (width, height, fx, eye_height) and workspace (half extents)."""
         fields = {"seed": seed, "objects": objects, "width": width, "height": height}
         if scenario:
             fields["scenario"] = scenario
+        if cell:
+            fields["cell"] = cell
         return self.request("reset", **fields)
 
-    def observe(self, grid=None, policy=None):
+    def observe(self, grid=None, policy=None, workspace_grid=False):
         """The heightmap; with a policy spec (policy_models.policy_spec) also the network input
-        (R x C x S x S) and the admissible-action masks, made by the runtime's own code."""
-        fields = {}
+        (R x C x S x S) and the admissible-action masks, made by the runtime's own code. workspace_grid:
+        the grid covers this scene's workspace (the bin floor) at the given grid's resolution and method."""
+        fields = {"workspace_grid": True} if workspace_grid else {}
         if grid or policy:
             fields["grid"] = grid or policy["grid"]
         if policy:
@@ -63,6 +73,7 @@ class SimClient:
             "colors": np.frombuffer(base64.b64decode(r["colors"]), dtype=np.uint8).reshape(h, w, 3),
             "observed": np.frombuffer(base64.b64decode(r["observed"]), dtype=np.uint8).reshape(h, w),
             "objects_remaining": r["objects_remaining"],
+            "grid": r.get("grid"),
         }
         if policy:
             n, s = policy["rotations"], policy["size"]

@@ -277,6 +277,43 @@ class PolicyTraining(unittest.TestCase):
             self.assertEqual(torch.load(os.path.join(out, "checkpoint.pt"))["step"], 5)
             self.assertTrue(os.path.exists(os.path.join(out, "curve.png")))
 
+    def test_episode_mix_is_drawn_from_the_scene_seed_with_the_given_weights(self):
+        from policy_train import episode_setup, parse_args, parse_mix
+        self.assertEqual(parse_mix("default:3,cells/a.yaml"), [("default", 0.75), ("cells/a.yaml", 0.25)])
+        a = parse_args(["--out", "x", "--cells", "default:0.5,cells/arc_tote_sr300.yaml:0.5",
+                        "--resolutions", "320x240,1280x720", "--objects", "10,30"])
+        draws = [episode_setup(a, 100000 + k) for k in range(400)]
+        self.assertEqual(draws[:50], [episode_setup(a, 100000 + k) for k in range(50)])  # the seed decides
+        cells = [d[0] for d in draws]
+        self.assertEqual(set(cells), {None, "cells/arc_tote_sr300.yaml"})
+        self.assertGreater(cells.count(None), 150)  # ~200 of 400 each; a one-sided draw would fail
+        self.assertLess(cells.count(None), 250)
+        self.assertEqual({d[2:] for d in draws}, {(320, 240), (1280, 720)})
+        self.assertEqual({d[1] for d in draws}, {10, 30})
+
+    def test_cells_training_resumes_from_its_light_checkpoint(self):
+        import json
+        from policy_train import main
+        with tempfile.TemporaryDirectory() as out:
+            light = os.path.join(out, "committed", "light.pt")
+            args = ["--out", os.path.join(out, "run"), "--checkpoint-every", "2", "--heightmap", "footprint",
+                    "--cells", "cells/arc_tote_sr300.yaml", "--resolutions", "160x120", "--light-checkpoint", light,
+                    "--lost-penalty", "0.5"]
+            main(args + ["--steps", "2"])
+            ck = torch.load(light)
+            self.assertIsNone(ck["replay"]["inputs"])
+            self.assertEqual(ck["step"], 2)
+            self.assertLess(os.path.getsize(light), os.path.getsize(os.path.join(out, "run", "checkpoint.pt")))
+            os.remove(os.path.join(out, "run", "checkpoint.pt"))  # the work directory is gone: resume from the light one
+            main(args + ["--steps", "3", "--resume"])
+            final = torch.load(os.path.join(out, "run", "final.pt"))
+            self.assertEqual(final["steps"], 3)
+            self.assertEqual(final["spec"]["grid"]["method"], "footprint")
+            self.assertEqual(final["episodes_from"]["grid"], "follows the workspace")
+            log = [json.loads(line) for line in open(os.path.join(out, "run", "log.jsonl"))]
+            self.assertEqual([e["step"] for e in log], [1, 2, 3])
+            self.assertEqual({(e["cell"], e["camera"]) for e in log}, {("arc_tote_sr300", "160x120")})
+
     def test_trainer_refuses_seeds_outside_the_training_range(self):
         import json
         from policy_train import main, training_seed

@@ -163,8 +163,12 @@ export function buildProgram(
   sim
     .command('serve')
     .description('drive the simulator over stdin/stdout, one JSON request per line (the RL trainer uses it)')
-    .action(async () => {
-      await serveSim(process.stdin, (line) => io.out(`${line}\n`));
+    .option(
+      '--suction-model <manifest>',
+      "perception model for policies' suction channel (default models/fast_graspnext.json)",
+    )
+    .action(async (o: { suctionModel?: string }) => {
+      await serveSim(process.stdin, (line) => io.out(`${line}\n`), { suctionModel: o.suctionModel });
     });
 
   sim

@@ -25,6 +25,7 @@ import {
   type FailedGraspMemoryParams,
   rememberAction,
 } from '../policy/grasp-memory';
+import { floorHalfExtents, workspaceGrid } from '../policy/heightmap';
 import { observeSim, POLICY_CAMERA } from '../policy/sim-observation';
 import { decide, policySpecs, type PolicySpecs, usesSuction } from '../policy/policy';
 import { checkSeeds, SEED_RANGES, type SeedRangeName } from '../policy/seeds';
@@ -163,17 +164,25 @@ export async function runEpisode(
 const pct = (xs: number[], p: number): number | null => (xs.length ? percentile(xs, p) : null);
 const round = (v: number | null, d = 4): number | null => (v === null ? null : Number(v.toFixed(d)));
 
-/** Where a plan's scene comes from: a generated or hand-made arrangement, a cell, or random clutter. */
-async function planSim(plan: EpisodePlan, o: PolicyEvalOptions): Promise<BinPickingSim> {
+/**
+ * Where a plan's scene comes from: a generated or hand-made arrangement, a cell, or random clutter;
+ * with the half extents of its workspace when it is a cell's (the policy's grid follows that bin).
+ */
+async function planSim(
+  plan: EpisodePlan,
+  o: PolicyEvalOptions,
+): Promise<{ sim: BinPickingSim; workspace?: [number, number] }> {
   const camera = POLICY_CAMERA;
   if (plan.case === 'adversarial-generated')
-    return BinPickingSim.fromScenario(generateAdversarial(plan.seed), { camera }, plan.seed);
+    return { sim: await BinPickingSim.fromScenario(generateAdversarial(plan.seed), { camera }, plan.seed) };
   if (plan.case === 'adversarial')
-    return BinPickingSim.fromScenario(loadScenario(plan.scenario!), { camera }, plan.seed);
-  if (plan.case === 'random' && o.cell)
-    return (await BinPickingSim.fromCell(o.cell, plan.seed, { size: camera })).sim;
+    return { sim: await BinPickingSim.fromScenario(loadScenario(plan.scenario!), { camera }, plan.seed) };
+  if (plan.case === 'random' && o.cell) {
+    const { sim, sample } = await BinPickingSim.fromCell(o.cell, plan.seed, { size: camera });
+    return { sim, workspace: floorHalfExtents(sample.workspace) };
+  }
   const count = plan.case === 'random-30' ? 30 : o.objects;
-  return BinPickingSim.random({ count, seed: plan.seed }, { camera });
+  return { sim: await BinPickingSim.random({ count, seed: plan.seed }, { camera }) };
 }
 
 export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<string, unknown>> {
@@ -190,10 +199,14 @@ export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<strin
   const records: EpisodeRecord[] = [];
   try {
     for (const plan of plans) {
-      const sim = await planSim(plan, o);
+      const { sim, workspace } = await planSim(plan, o);
+      // In a cell, the grid covers that cell's bin at the policy's cell size (workspaceGrid).
+      const planSpecs = workspace
+        ? { ...specs, action: { ...specs.action, grid: workspaceGrid(workspace, specs.action.grid) } }
+        : specs;
       try {
         const maxActions = o.maxActions ?? 5 * sim.objectsRemaining;
-        const r = await runEpisode(sim, specs, session.run, maxActions, suction?.source, memory);
+        const r = await runEpisode(sim, planSpecs, session.run, maxActions, suction?.source, memory);
         records.push({ plan, ...r });
       } finally {
         sim.dispose();

@@ -39,6 +39,40 @@ export const VPG_GRID: HeightmapGrid = {
   resolution: 0.002,
 };
 
+/** A workspace grid's wall margin: the bin floor less this at each wall, so wall tops never look like objects. */
+export const GRID_WALL_MARGIN = 0.007;
+
+/**
+ * The grid over a workspace of half extents [hx, hy] centred on the world origin (a bin's inner floor,
+ * or a table top's area) at `like`'s resolution, height range and method: the floor less
+ * GRID_WALL_MARGIN at each wall, a whole number of cells per side. A policy trained on totes of several
+ * sizes keeps its cell size (what an object looks like) and takes as many cells as the tote needs:
+ * the default 0.448 m bin at 7 mm is the shipped 62 x 62 grid, the ARC tote (0.35 x 0.6 m) 48 x 84.
+ */
+/** Half extents [x, y] of a workspace from its corners (a cell sample's `workspace`): those on the floor. */
+export function floorHalfExtents(corners: readonly { x: number; y: number; z: number }[]): [number, number] {
+  const floor = corners.filter((c) => c.z === 0);
+  return [Math.max(...floor.map((c) => Math.abs(c.x))), Math.max(...floor.map((c) => Math.abs(c.y)))];
+}
+
+export function workspaceGrid(
+  [hx, hy]: readonly [number, number],
+  like: Pick<HeightmapGrid, 'resolution' | 'z' | 'method'>,
+): HeightmapGrid {
+  const res = like.resolution;
+  const side = (h: number): [number, number] => {
+    const half = (Math.max(1, Math.round((2 * (h - GRID_WALL_MARGIN)) / res)) * res) / 2;
+    return [-half, half];
+  };
+  return {
+    x: side(hx),
+    y: side(hy),
+    z: [like.z[0], like.z[1]],
+    resolution: res,
+    ...(like.method ? { method: like.method } : {}),
+  };
+}
+
 export interface Heightmap {
   /** Cells along x (columns) and y (rows); row 0 is y min. */
   width: number;

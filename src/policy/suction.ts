@@ -10,6 +10,13 @@ import { rgbImage } from '../perception/preprocess';
 
 export const DEFAULT_SUCTION_MODEL = path.join(PACKAGE_ROOT, 'models', 'fast_graspnext.json');
 
+/**
+ * The perception model used when the caller names none: $GRASP_SUCTION_MODEL if set (a model not yet
+ * in models/, e.g. a retrained one being evaluated: eval policy, calibrate, policy-invariance), else
+ * DEFAULT_SUCTION_MODEL.
+ */
+export const suctionModelPath = (): string => process.env.GRASP_SUCTION_MODEL || DEFAULT_SUCTION_MODEL;
+
 /** Camera-resolution suction scores (0–1) for one RGB-D frame (depth in metres, 0 = missing). */
 export type SuctionSource = (
   rgb: Uint8Array,
@@ -20,7 +27,7 @@ export type SuctionSource = (
 export async function openSuctionSource(
   o: { model?: string; threads?: number } = {},
 ): Promise<{ source: SuctionSource; release: () => Promise<void> }> {
-  const session = await openModel(o.model ?? DEFAULT_SUCTION_MODEL, { intraOpThreads: o.threads ?? 1 });
+  const session = await openModel(o.model ?? suctionModelPath(), { intraOpThreads: o.threads ?? 1 });
   if (session.manifest.task !== 'perception') {
     await session.release();
     throw new Error(

@@ -1,6 +1,14 @@
 import { poseToTransform, quaternionFromAxisAngle, vec3 } from '../../src/geometry';
 import { type CameraModel } from '../../src/image';
-import { computeHeightmap, gridSize, type HeightmapGrid, VPG_GRID } from '../../src/policy/heightmap';
+import {
+  computeHeightmap,
+  floorHalfExtents,
+  gridSize,
+  type HeightmapGrid,
+  VPG_GRID,
+  workspaceGrid,
+} from '../../src/policy/heightmap';
+import { rotationIndex } from '../../src/policy/actions';
 
 /** The camera-independent method (policies trained on it name it in their manifest's grid). */
 const FOOTPRINT: HeightmapGrid = { ...VPG_GRID, method: 'footprint' };
@@ -58,6 +66,28 @@ const worldFromCamera = {
 
 test('VPG grid is 224 x 224', () => {
   expect(gridSize(VPG_GRID)).toEqual({ width: 224, height: 224 });
+});
+
+test('workspace grids: the default bin gives the shipped 62 x 62 grid; a rectangular tote keeps 7 mm cells and fits the 96 x 96 input', () => {
+  const like = { resolution: 0.007, z: [0, 0.3] as [number, number], method: 'footprint' as const };
+  const bin = workspaceGrid([0.224, 0.224], like);
+  expect(bin.x[0]).toBeCloseTo(-0.217, 9);
+  expect(bin.y[1]).toBeCloseTo(0.217, 9);
+  expect(bin.method).toBe('footprint');
+  expect(gridSize(bin)).toEqual({ width: 62, height: 62 });
+  const arc = workspaceGrid([0.175, 0.3], like);
+  expect(gridSize(arc)).toEqual({ width: 48, height: 84 });
+  // At rotation 0 (where grasps are read) every cell of the tote is in the input.
+  const idx = rotationIndex(48, 84, 96, 8);
+  const seen = new Set(Array.from(idx.subarray(0, 96 * 96)).filter((k) => k >= 0));
+  expect(seen.size).toBe(48 * 84);
+  expect(
+    floorHalfExtents([
+      { x: -0.3, y: -0.2, z: 0 },
+      { x: 0.3, y: 0.2, z: 0 },
+      { x: 0.4, y: 0.5, z: 0.1 },
+    ]),
+  ).toEqual([0.3, 0.2]);
 });
 
 test('a 5 cm block on the floor: its cells are 5 cm high, the floor 0, its colour kept', () => {
