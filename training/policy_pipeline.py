@@ -49,12 +49,12 @@ BUDGETS = {
 }
 
 
-def train(work, b, channels, threads, recipe="default-bin", suction=()):
+def train(work, b, channels, threads, recipe="default-bin", suction=(), light_dir=CHECKPOINTS):
     name = "reduced" if channels == "red,green,blue,height" else "reduced_suction"
     if recipe != "default-bin":
         name += f"_{recipe}"
     out = os.path.join(work, name)
-    light = [] if recipe == "default-bin" else ["--light-checkpoint", os.path.join(CHECKPOINTS, f"policy_{name}.pt")]
+    light = [] if recipe == "default-bin" else ["--light-checkpoint", os.path.join(light_dir, f"policy_{name}.pt")]
     if not os.path.exists(os.path.join(out, "final.pt")):
         run([sys.executable, os.path.join(HERE, "policy_train.py"), "--policy", "policy_reduced", "--out", out,
              "--steps", str(b["steps"]), "--channels", channels, "--threads", str(threads), "--resume",
@@ -94,6 +94,8 @@ def main(argv=None):
                    help="perception manifest for the suction channel (training, calibration, evaluation) when "
                         "it is not yet models/fast_graspnext.json; the manifests still name models/fast_graspnext.json")
     p.add_argument("--skip-eval", action="store_true")
+    p.add_argument("--skip-full", action="store_true",
+                   help="do not export the untrained policy_full (needs ~17 GB of memory to count its MACs)")
     a = p.parse_args(argv)
     b = BUDGETS[a.budget]
     models = a.models or (os.path.join(ROOT, "models") if a.budget == "full" else os.path.join(a.work, "models"))
@@ -104,7 +106,9 @@ def main(argv=None):
         os.environ["GRASP_SUCTION_MODEL"] = os.path.abspath(a.suction_model)
     suction = ["--suction-model", os.path.abspath(a.suction_model), "--suction-name",
                "models/fast_graspnext.json"] if a.suction_model else []
-    out = train(a.work, b, a.channels, a.threads, a.recipe, suction)
+    # Only the full budget's run keeps its light checkpoint in the repository; a smoke run keeps it in WORK.
+    light_dir = CHECKPOINTS if a.budget == "full" else os.path.join(a.work, "light")
+    out = train(a.work, b, a.channels, a.threads, a.recipe, suction, light_dir)
     net, spec, arch, training = load_trained(os.path.join(out, "final.pt"))
     export_policy(net, spec, "policy_reduced", models, arch, training)
     fp32 = os.path.join(models, "policy_reduced.json")
@@ -120,12 +124,15 @@ def main(argv=None):
                    "policy_reduced_qat", models, a.work, calib, calib_text,
                    f"quantization-aware training ({b['qat_steps']} fake-quant updates on the replay buffer), QDQ (onnxruntime U8S8)")
 
-    import torch
-    from policy_models import build_policy
-    torch.manual_seed(0)
-    full, full_spec = build_policy("policy_full")
-    export_policy(full, full_spec, "policy_full", os.path.join(a.work, "full"), "policy_full",
-                  {"method": "untrained (random weights): latency and compute only"})
+    # The untrained policy_full (compute and latency reference): counting its MACs runs it on 16 x 320 x 320,
+    # which takes ~17 GB of memory; done once per work directory, and skippable on a shared machine.
+    if not a.skip_full and not os.path.exists(os.path.join(a.work, "full", "policy_full.json")):
+        import torch
+        from policy_models import build_policy
+        torch.manual_seed(0)
+        full, full_spec = build_policy("policy_full")
+        export_policy(full, full_spec, "policy_full", os.path.join(a.work, "full"), "policy_full",
+                      {"method": "untrained (random weights): latency and compute only"})
 
     results = {}
     if not a.skip_eval:
