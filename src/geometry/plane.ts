@@ -13,16 +13,30 @@ export interface PlaneFit {
 
 /** Eigen-decomposition of a symmetric 3x3 matrix (row-major): eigenvalues and eigenvectors as columns. */
 export function symmetricEigen3(m: readonly number[]): { values: number[]; vectors: number[] } {
-  const a = [...m];
-  const v = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+  const a = Float64Array.from(m);
+  const v = new Float64Array(9);
+  symmetricEigen3InPlace(a, v);
+  return { values: [a[0], a[4], a[8]], vectors: Array.from(v) };
+}
+
+/** The rotation pairs (p, q) of a cyclic Jacobi sweep. */
+const JACOBI_PAIRS = [0, 1, 0, 2, 1, 2];
+
+/**
+ * symmetricEigen3 without allocating (for hot loops): `a` holds the matrix (row-major) and is
+ * diagonalised in place (eigenvalues a[0], a[4], a[8]); `v` receives the eigenvectors as columns.
+ */
+export function symmetricEigen3InPlace(a: Float64Array, v: Float64Array): void {
+  v.fill(0);
+  v[0] = 1;
+  v[4] = 1;
+  v[8] = 1;
   for (let sweep = 0; sweep < 50; sweep++) {
     const off = a[1] * a[1] + a[2] * a[2] + a[5] * a[5];
     if (off < 1e-30) break;
-    for (const [p, q] of [
-      [0, 1],
-      [0, 2],
-      [1, 2],
-    ]) {
+    for (let pair = 0; pair < 6; pair += 2) {
+      const p = JACOBI_PAIRS[pair];
+      const q = JACOBI_PAIRS[pair + 1];
       const apq = a[3 * p + q];
       if (Math.abs(apq) < 1e-300) continue;
       const theta = (a[3 * q + q] - a[3 * p + p]) / (2 * apq);
@@ -50,7 +64,6 @@ export function symmetricEigen3(m: readonly number[]): { values: number[]; vecto
       }
     }
   }
-  return { values: [a[0], a[4], a[8]], vectors: v };
 }
 
 /** Plane through at least 3 points; null when they are fewer or collinear. */

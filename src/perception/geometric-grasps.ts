@@ -13,7 +13,7 @@ import {
   scaleVector,
   type SupportPlane,
   type SupportPlaneOptions,
-  symmetricEigen3,
+  symmetricEigen3InPlace,
   type Vec3,
   vec3,
 } from '../geometry';
@@ -89,6 +89,25 @@ export interface DepthAnalysis {
 
 const valid = (z: number) => z > 0 && z !== Infinity;
 
+/**
+ * Scratch buffers of the analysis, reused from frame to frame (a frame allocates no large temporary:
+ * fewer garbage collections). Contents are left over from the last use: callers write before reading.
+ * Nothing returned aliases them, and the functions that use them are synchronous.
+ */
+const scratch = new Map<string, Int32Array>();
+/** The seal disc's scatter matrix and its eigenvectors (sealAt; see scratchInt32). */
+const EIGEN_A = new Float64Array(9);
+const EIGEN_V = new Float64Array(9);
+
+function scratchInt32(name: string, length: number): Int32Array {
+  let b = scratch.get(name);
+  if (!b || b.length < length) {
+    b = new Int32Array(length);
+    scratch.set(name, b);
+  }
+  return b.subarray(0, length);
+}
+
 /** A pixel rectangle, inclusive. */
 interface Box {
   u0: number;
@@ -116,21 +135,35 @@ function edgeDistanceMap(
   const far = 1 << 29;
   const bw = box.u1 - box.u0 + 1;
   const bh = box.v1 - box.v0 + 1;
-  const d = new Int32Array(bw * bh);
+  const d = scratchInt32('chamfer', bw * bh);
+  // Edge pixels: invalid depth, or a step to a 4-neighbour. Each neighbour pair is compared once and
+  // marks both its pixels (|a − b| is |b − a|; NaN-safe: a comparison with an invalid depth is false,
+  // so it is a step). Pairs reaching one pixel out of the box mark the pixel inside.
   for (let y = 0; y < bh; y++) {
-    const v = box.v0 + y;
+    const row = (box.v0 + y) * width + box.u0;
+    for (let x = 0; x < bw; x++) d[y * bw + x] = valid(depth[row + x]) ? far : 0;
+  }
+  const ua = Math.max(0, box.u0 - 1);
+  const ub = Math.min(width - 2, box.u1);
+  for (let y = 0; y < bh; y++) {
+    const row = (box.v0 + y) * width;
+    const o = y * bw - box.u0;
+    for (let u = ua; u <= ub; u++) {
+      if (Math.abs(depth[row + u + 1] - depth[row + u]) <= jump) continue;
+      if (u >= box.u0) d[o + u] = 0;
+      if (u + 1 <= box.u1) d[o + u + 1] = 0;
+    }
+  }
+  const va = Math.max(0, box.v0 - 1);
+  const vb = Math.min(height - 2, box.v1);
+  for (let v = va; v <= vb; v++) {
+    const row = v * width + box.u0;
+    const up = v >= box.v0 ? (v - box.v0) * bw : -1;
+    const down = v + 1 <= box.v1 ? (v + 1 - box.v0) * bw : -1;
     for (let x = 0; x < bw; x++) {
-      const u = box.u0 + x;
-      const i = v * width + u;
-      const z = depth[i];
-      // NaN-safe: a comparison with an invalid neighbour is false, so it is an edge.
-      const edge =
-        !valid(z) ||
-        (u + 1 < width && !(Math.abs(depth[i + 1] - z) <= jump)) ||
-        (u > 0 && !(Math.abs(depth[i - 1] - z) <= jump)) ||
-        (v + 1 < height && !(Math.abs(depth[i + width] - z) <= jump)) ||
-        (v > 0 && !(Math.abs(depth[i - width] - z) <= jump));
-      d[y * bw + x] = edge ? 0 : far;
+      if (Math.abs(depth[row + x + width] - depth[row + x]) <= jump) continue;
+      if (up >= 0) d[up + x] = 0;
+      if (down >= 0) d[down + x] = 0;
     }
   }
   const last = bw - 1;
@@ -185,77 +218,91 @@ export function analyseDepth(
     ? heightAbovePlane(depth, width, height, camera, plane)
     : new Float32Array(n).fill(NaN);
   const regions = new Int32Array(n);
+  const m = Math.max(1, Math.round(params.borderMargin * width));
+  const { minHeight, edgeJump } = params;
+  // Surfaces as runs: a run is a stretch of a row of candidate pixels with no depth step between
+  // neighbours; runs joined through a vertical neighbour pair without a step are one surface (union-find).
+  // Ids in scan order of each surface's first pixel, as a flood fill from each unlabelled pixel in
+  // scan order numbers them.
+  const maxRuns = height * Math.ceil(width / 2);
+  const runStart = scratchInt32('runStart', maxRuns);
+  const runEnd = scratchInt32('runEnd', maxRuns);
+  const runRow = scratchInt32('runRow', maxRuns);
+  const parent = scratchInt32('parent', maxRuns);
+  let above = scratchInt32('above', width);
+  let here = scratchInt32('here', width);
+  const root = (r: number): number => {
+    while (parent[r] !== r) {
+      parent[r] = parent[parent[r]];
+      r = parent[r];
+    }
+    return r;
+  };
+  const join = (a: number, b: number): void => {
+    const ra = root(a);
+    const rb = root(b);
+    if (ra < rb) parent[rb] = ra;
+    else if (rb < ra) parent[ra] = rb;
+  };
+  let runs = 0;
+  for (let v = 0; v < height; v++) {
+    const row = v * width;
+    for (let u = 0; u < width;) {
+      if (!(heights[row + u] >= minHeight)) {
+        here[u++] = -1;
+        continue;
+      }
+      const r = runs++;
+      parent[r] = r;
+      runStart[r] = u;
+      runRow[r] = v;
+      for (;;) {
+        const i = row + u;
+        here[u] = r;
+        // A NaN depth fails the comparison (candidates have depth; their heights are not NaN).
+        if (v > 0 && above[u] >= 0 && Math.abs(depth[i - width] - depth[i]) <= edgeJump) join(r, above[u]);
+        u++;
+        if (u >= width || !(heights[i + 1] >= minHeight) || !(Math.abs(depth[i + 1] - depth[i]) <= edgeJump))
+          break;
+      }
+      runEnd[r] = u - 1;
+    }
+    const t = above;
+    above = here;
+    here = t;
+  }
+  // Ids, labels and per-surface border contact, size, bounding box and nearest depth.
+  const idOf = scratchInt32('idOf', runs);
+  idOf.fill(0);
   const border: number[] = [0];
   const sizes: number[] = [0];
   // Per region: bounding box (u0, v0, u1, v1) and nearest depth, for the edge map's extent.
   const extent: number[] = [0, 0, -1, -1, Infinity];
-  const stack = new Int32Array(n);
-  const m = Math.max(1, Math.round(params.borderMargin * width));
-  const { minHeight, edgeJump } = params;
   let next = 1;
-  for (let start = 0; start < n; start++) {
-    if (regions[start] !== 0 || !(heights[start] >= params.minHeight)) continue;
-    const id = next++;
-    let touches = 0;
-    let size = 0;
-    let top = 0;
-    let u0 = width;
-    let v0 = height;
-    let u1 = -1;
-    let v1 = -1;
-    let zMin = Infinity;
-    stack[top++] = start;
-    regions[start] = id;
-    while (top > 0) {
-      const i = stack[--top];
-      size++;
-      const u = i % width;
-      const v = (i - u) / width;
-      if (u < m || v < m || u >= width - m || v >= height - m) touches = 1;
-      const z = depth[i];
-      if (u < u0) u0 = u;
-      if (u > u1) u1 = u;
-      if (v < v0) v0 = v;
-      if (v > v1) v1 = v;
-      if (z < zMin) zMin = z;
-      // 4-neighbours above the support with no depth step (a NaN depth fails the comparison).
-      if (
-        u > 0 &&
-        regions[i - 1] === 0 &&
-        heights[i - 1] >= minHeight &&
-        Math.abs(depth[i - 1] - z) <= edgeJump
-      ) {
-        regions[i - 1] = id;
-        stack[top++] = i - 1;
-      }
-      if (
-        u + 1 < width &&
-        regions[i + 1] === 0 &&
-        heights[i + 1] >= minHeight &&
-        Math.abs(depth[i + 1] - z) <= edgeJump
-      ) {
-        regions[i + 1] = id;
-        stack[top++] = i + 1;
-      }
-      const up = i - width;
-      if (v > 0 && regions[up] === 0 && heights[up] >= minHeight && Math.abs(depth[up] - z) <= edgeJump) {
-        regions[up] = id;
-        stack[top++] = up;
-      }
-      const down = i + width;
-      if (
-        v + 1 < height &&
-        regions[down] === 0 &&
-        heights[down] >= minHeight &&
-        Math.abs(depth[down] - z) <= edgeJump
-      ) {
-        regions[down] = id;
-        stack[top++] = down;
-      }
+  for (let r = 0; r < runs; r++) {
+    const top = root(r);
+    let id = idOf[top];
+    if (id === 0) {
+      id = idOf[top] = next++;
+      border.push(0);
+      sizes.push(0);
+      extent.push(width, height, -1, -1, Infinity);
     }
-    border.push(touches);
-    sizes.push(size);
-    extent.push(u0, v0, u1, v1, zMin);
+    const u0 = runStart[r];
+    const u1 = runEnd[r];
+    const v = runRow[r];
+    const row = v * width;
+    regions.fill(id, row + u0, row + u1 + 1);
+    sizes[id] += u1 - u0 + 1;
+    if (u0 < m || v < m || u1 >= width - m || v >= height - m) border[id] = 1;
+    const e = 5 * id;
+    if (u0 < extent[e]) extent[e] = u0;
+    if (v < extent[e + 1]) extent[e + 1] = v;
+    if (u1 > extent[e + 2]) extent[e + 2] = u1;
+    if (v > extent[e + 3]) extent[e + 3] = v;
+    let zMin = extent[e + 4];
+    for (let i = row + u0; i <= row + u1; i++) if (depth[i] < zMin) zMin = depth[i];
+    extent[e + 4] = zMin;
   }
   // Steep pixels: the surface normal (from the neighbours' back-projected points) far from the support's.
   const steep = new Float64Array(next);
@@ -265,12 +312,14 @@ export function analyseDepth(
     const cosSteep = Math.cos((params.steepDeg * Math.PI) / 180);
     const pn = plane.normal;
     const cos2 = cosSteep * cosSteep;
-    // The border rows and columns have no four neighbours: skipped.
-    for (let v = 1; v < height - 1; v++) {
-      for (let u = 1, i = v * width + 1; u < width - 1; u++, i++) {
-        const id = regions[i];
-        // Border-touching surfaces are dropped whatever their steepness.
-        if (id === 0 || border[id] === 1) continue;
+    for (let r = 0; r < runs; r++) {
+      const v = runRow[r];
+      const id = regions[v * width + runStart[r]];
+      // Border-touching surfaces are dropped whatever their steepness; the border rows and columns
+      // have no four neighbours: skipped.
+      if (border[id] === 1 || v < 1 || v >= height - 1) continue;
+      const uEnd = Math.min(width - 2, runEnd[r]);
+      for (let u = Math.max(1, runStart[r]), i = v * width + u; u <= uEnd; u++, i++) {
         const zl = depth[i - 1];
         const zr = depth[i + 1];
         const zu = depth[i - width];
@@ -411,22 +460,23 @@ export function sealAt(
   const cxy = sxy / count - mx * my;
   const cxz = sxz / count - mx * mz;
   const cyz = syz / count - my * mz;
-  const { values, vectors } = symmetricEigen3([
-    sxx / count - mx * mx,
-    cxy,
-    cxz,
-    cxy,
-    syy / count - my * my,
-    cyz,
-    cxz,
-    cyz,
-    szz / count - mz * mz,
-  ]);
-  // The smallest eigenvalue (the first of equals, as indexOf(min) would pick).
+  const a = EIGEN_A;
+  a[0] = sxx / count - mx * mx;
+  a[1] = cxy;
+  a[2] = cxz;
+  a[3] = cxy;
+  a[4] = syy / count - my * my;
+  a[5] = cyz;
+  a[6] = cxz;
+  a[7] = cyz;
+  a[8] = szz / count - mz * mz;
+  const vectors = EIGEN_V;
+  symmetricEigen3InPlace(a, vectors);
+  // The smallest eigenvalue (the first of equals, as indexOf(min) would pick): a[4k].
   let k = 0;
-  if (values[1] < values[k]) k = 1;
-  if (values[2] < values[k]) k = 2;
-  const rms = Math.sqrt(Math.max(0, values[k]));
+  if (a[4] < a[0]) k = 1;
+  if (a[8] < a[4 * k]) k = 2;
+  const rms = Math.sqrt(Math.max(0, a[4 * k]));
   const point = vec3(x0, y0, z);
   const normal = orientTowards(vec3(vectors[k], vectors[3 + k], vectors[6 + k]), point);
   const planarity = Math.exp(-((rms / params.planarityScale) ** 2)) * (count / total);
@@ -478,10 +528,33 @@ export function suppressNonMaxima<T extends { u: number; v: number; score: numbe
   const sorted = [...items].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
   const r2 = radiusPx * radiusPx;
+  // Kept items in a grid of radius-sized cells: the ones within the radius are in the 3x3 cells around.
+  const cell = Number.isFinite(radiusPx) && radiusPx > 0 ? radiusPx : 0;
+  const grid = new Map<number, T[]>();
+  const key = (cu: number, cv: number) => cu * 1048576 + cv;
   for (const g of sorted) {
     if (kept.length >= max) break;
-    if (kept.some((k) => (k.u - g.u) ** 2 + (k.v - g.v) ** 2 < r2)) continue;
+    const near = (k: T) => (k.u - g.u) ** 2 + (k.v - g.v) ** 2 < r2;
+    if (cell === 0) {
+      if (kept.some(near)) continue;
+      kept.push(g);
+      continue;
+    }
+    const cu = Math.floor(g.u / cell);
+    const cv = Math.floor(g.v / cell);
+    let suppressed = false;
+    for (let du = -1; du <= 1 && !suppressed; du++) {
+      for (let dv = -1; dv <= 1 && !suppressed; dv++) {
+        const list = grid.get(key(cu + du, cv + dv));
+        if (list && list.some(near)) suppressed = true;
+      }
+    }
+    if (suppressed) continue;
     kept.push(g);
+    const k = key(cu, cv);
+    const list = grid.get(k);
+    if (list) list.push(g);
+    else grid.set(k, [g]);
   }
   return kept;
 }

@@ -114,17 +114,35 @@ function sampleHeatmap(
     txs[x] = fx - x0s[x];
   }
   const d = src.data;
+  // Separable: a source row is interpolated along x once (in doubles: exactly the value the 2-D
+  // formula computes), then each output row is one lerp between two such rows. The two rows of an
+  // output row differ by one (or are the same) and come in increasing order, so two buffers hold
+  // them, row k in slot k & 1, and each source row is interpolated once.
+  const rows = new Float64Array(2 * width);
+  const held = [-1, -1];
+  const rowAt = (k: number): number => {
+    const slot = k & 1;
+    const o0 = slot * width;
+    if (held[slot] !== k) {
+      held[slot] = k;
+      const s = k * sw;
+      for (let x = 0; x < width; x++) {
+        const a = d[s + x0s[x]];
+        rows[o0 + x] = a + (d[s + x1s[x]] - a) * txs[x];
+      }
+    }
+    return o0;
+  };
   for (let y = 0; y < height; y++) {
     const fy = Math.min(src.height - 1, Math.max(0, o.padY + (y + 0.5) * o.scaleY - 0.5));
-    const r0 = Math.floor(fy) * sw;
-    const r1 = Math.min(src.height - 1, Math.floor(fy) + 1) * sw;
-    const ty = fy - Math.floor(fy);
+    const k0 = Math.floor(fy);
+    const r0 = rowAt(k0);
+    const r1 = rowAt(Math.min(src.height - 1, k0 + 1));
+    const ty = fy - k0;
     const row = y * width;
     for (let x = 0; x < width; x++) {
-      const tx = txs[x];
-      const a = d[r0 + x0s[x]] + (d[r0 + x1s[x]] - d[r0 + x0s[x]]) * tx;
-      const b = d[r1 + x0s[x]] + (d[r1 + x1s[x]] - d[r1 + x0s[x]]) * tx;
-      out[row + x] = a + (b - a) * ty;
+      const a = rows[r0 + x];
+      out[row + x] = a + (rows[r1 + x] - a) * ty;
     }
   }
   return { width, height, data: out };
