@@ -136,6 +136,27 @@ describe('policy_node on the in-process bus', () => {
     expect(await decideOnNextFrame()).toMatchObject({ success: true });
   });
 
+  it('refuses a workspace_size that is not [x, y] or that needs more cells than the network takes', async () => {
+    bus = new InProcessBus({ argv: [], logConfig: new LogConfig('info', (r) => logs.push(r)) });
+    await expect(
+      nodeEntry('policy_node').start(bus, {
+        parameterOverrides: { model_file_path: MODEL, workspace_size: [0.35] },
+      }),
+    ).rejects.toThrow(
+      /^policy_node: parameter 'workspace_size' must be \[\] or \[x, y\] metres, got 1 values$/,
+    );
+    // 0.35 x 0.6 m (the ARC tote) fits the 96 x 96 input at 7 mm (48 x 84 cells); 0.8 m does not (112).
+    await expect(
+      nodeEntry('policy_node').start(bus, {
+        parameterOverrides: { model_file_path: MODEL, workspace_size: [0.35, 0.8] },
+      }),
+    ).rejects.toThrow(/takes 48 x 112 cells, more than the network's 96 x 96 input \(workspace_size\)$/);
+    const ok = await nodeEntry('policy_node').start(bus, {
+      parameterOverrides: { model_file_path: MODEL, workspace_size: [0.35, 0.6] },
+    });
+    await ok.stop();
+  });
+
   it('refuses a model of another task with one line naming it', async () => {
     bus = new InProcessBus({ argv: [], logConfig: new LogConfig('info', (r) => logs.push(r)) });
     await expect(

@@ -16,7 +16,7 @@ import {
   memoryOn,
   rememberAction,
 } from '../../policy/grasp-memory';
-import { computeHeightmap } from '../../policy/heightmap';
+import { computeHeightmap, gridSize, workspaceGrid } from '../../policy/heightmap';
 import { decide, type PolicyDecision, policySpecs, usesSuction } from '../../policy/policy';
 import { renderQMaps } from '../../policy/visualize';
 import { TfListener } from '../../tf';
@@ -48,6 +48,11 @@ export const POLICY_PARAMETERS = {
   world_frame: param.string(
     'world',
     "Frame of the workspace grid (the manifest's policy.grid) and of actions",
+  ),
+  workspace_size: param.doubleArray(
+    [],
+    "Inner floor [x, y] of the bin (or table area) the grid covers, metres, centred on world_frame's origin: the grid keeps the manifest's cell size and takes the cells this workspace needs (policies trained on randomised cells, docs/policy.md); [] = the manifest's policy.grid",
+    { range: { from: 0.05, to: 2 } },
   ),
   mode: param.string(
     'triggered',
@@ -121,8 +126,33 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   const node = bus.createNode('policy_node', options);
   const p = node.declareParameters(POLICY_PARAMETERS);
   checkRgbdInputParameters(node, p);
+  if (p.workspace_size.length !== 0 && p.workspace_size.length !== 2) {
+    node.destroy();
+    throw new Error(
+      `policy_node: parameter 'workspace_size' must be [] or [x, y] metres, got ${p.workspace_size.length} values`,
+    );
+  }
   const session = await openNodeModel(node, p, 'policy');
-  const specs = policySpecs(session.manifest);
+  const manifestSpecs = policySpecs(session.manifest);
+  const [wx, wy] = p.workspace_size;
+  const specs =
+    p.workspace_size.length === 2
+      ? {
+          ...manifestSpecs,
+          action: {
+            ...manifestSpecs.action,
+            grid: workspaceGrid([wx / 2, wy / 2], manifestSpecs.action.grid),
+          },
+        }
+      : manifestSpecs;
+  const cells = gridSize(specs.action.grid);
+  if (Math.max(cells.width, cells.height) > specs.input.size) {
+    await session.release();
+    node.destroy();
+    throw new Error(
+      `policy_node: a ${wx} x ${wy} m workspace takes ${cells.width} x ${cells.height} cells, more than the network's ${specs.input.size} x ${specs.input.size} input (workspace_size)`,
+    );
+  }
   const wantsSuction = usesSuction(specs);
   const tf = new TfListener(node);
   const pubs = {
