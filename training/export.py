@@ -2,7 +2,9 @@
 
     /usr/bin/python3 training/export.py --checkpoint runs/fast_graspnext/final.pt --name fast_graspnext --out models
 
-Writes OUT/<name>.onnx and OUT/<name>.json (schema: src/models/manifest.ts; fields: docs/models.md).
+Writes OUT/<name>.onnx and OUT/<name>.json (schema: src/models/manifest.ts; fields: docs/models.md), and
+OUT/<name>.pt: the fp32 weights before the exporter folds BatchNorm, with the normalisation, input size and
+contract (`training.checkpoint` in the manifest), which fine-tuning starts from (training/finetune.py).
 A file that would exceed --max-mb stores its weights as float16 behind Cast nodes (onnxruntime folds
 them back to float32 at load, so compute stays fp32); the manifest records `weights_storage`.
 """
@@ -173,8 +175,26 @@ def export(checkpoint, name, out_dir, max_mb=20.0):
             "com_threshold": 0.3,
             "min_visible_pixels": MIN_VISIBLE_PIXELS,
         }
+    manifest["training"] = {**ckpt["training"], "checkpoint": write_checkpoint(ckpt, model, out_dir, name)}
     write_manifest(manifest, os.path.join(out_dir, f"{name}.json"))
     return manifest
+
+
+# What a checkpoint holds besides the weights: everything train.py --init and this export read.
+CHECKPOINT_KEYS = ("arch", "task", "mean", "std", "num_classes", "semantic_classes", "width", "height", "contract",
+                   "training")
+
+
+def write_checkpoint(ckpt, model, out_dir, name):
+    """OUT/<name>.pt: the fp32 state_dict (BatchNorm not folded) and what rebuilds and feeds the model; returns
+    the manifest's `training.checkpoint` record."""
+    path = os.path.join(out_dir, f"{name}.pt")
+    state = {k: v.detach().cpu().float() if v.is_floating_point() else v.detach().cpu()
+             for k, v in model.state_dict().items()}
+    torch.save({**{k: ckpt.get(k) for k in CHECKPOINT_KEYS}, "model": state}, path)
+    return {"file": os.path.basename(path), "file_bytes": os.path.getsize(path), "sha256": sha256(path),
+            "content": "fp32 state_dict before BatchNorm folding, with the input normalisation, size and contract "
+                       "(training/train.py --init)"}
 
 
 def write_manifest(manifest, path):

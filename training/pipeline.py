@@ -4,6 +4,8 @@
     /usr/bin/python3 training/pipeline.py --budget quick --work /tmp/q --models /tmp/q/models   # < 15 min, used by a test
     /usr/bin/python3 training/pipeline.py --budget full --contract 2 --cells cells/default.yaml cells/domain_randomized.yaml \
         --work /work/data/v2 --models /work/data/v2/models      # input contract v2 across cells (docs/models.md)
+    /usr/bin/python3 training/pipeline.py --finetune --cell my_cell.yaml --from models/fast_graspnext.json
+        # fine-tune a model for a cell and compare it with the base there (training/finetune.py)
 
 Input contract v2 (`--contract 2`, the default for new runs): datasets are written at camera resolution (a
 cell's own camera, or --camera WxH without cells), encoded by the runtime's contract code
@@ -122,7 +124,13 @@ def quantize_model(fp32_manifest, fp32_onnx, int8_name, models, work, calibratio
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--finetune" in argv:  # fine-tune a model for a cell: training/finetune.py (docs/models.md)
+        import finetune
+        return finetune.main([a for a in argv if a != "--finetune"])
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--finetune", action="store_true",
+                   help="fine-tune --from MODEL.json for --cell CELL.yaml (training/finetune.py --help)")
     p.add_argument("--budget", choices=sorted(BUDGETS), default="full")
     p.add_argument("--work", default=os.path.join(ROOT, "out", "pipeline"), help="data, runs and int8 files")
     p.add_argument("--models", default=None, help="where manifests and .onnx go (default: models/ for full, WORK/models for quick)")

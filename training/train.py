@@ -6,9 +6,14 @@ Budget = training samples (images seen), identical across compared models. Check
 --checkpoint-every samples to OUT/checkpoint.pt; --resume continues from it with the same batch order
 (each step's batch and flips come from a generator seeded by (seed, step)). Writes OUT/final.pt and
 OUT/train_log.jsonl. Runs on CPU (torch 1.13) and on CUDA (torch 2.x) when --device cuda.
+
+--init MODEL.pt starts from a trained model's weights (the checkpoint training/export.py writes beside the
+ONNX) instead of random ones: same architecture and input size, and the model's own input normalisation is
+kept (its weights were trained on it). training/finetune.py uses it to adapt a model to a cell.
 """
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -49,6 +54,25 @@ def load_training_data(dirs, size):
     return data
 
 
+def load_init(path, arch, size, num_classes):
+    """The weights (and normalisation, contract) a fine-tuning starts from; one line when they do not fit."""
+    try:
+        init = torch.load(path, map_location="cpu")  # our own file: plain tensors, numbers, strings
+    except (OSError, RuntimeError) as e:
+        raise SystemExit(f"train.py: --init {path}: not a readable checkpoint ({e})")
+    if not isinstance(init, dict) or "model" not in init or "arch" not in init:
+        raise SystemExit(f"train.py: --init {path}: not a model checkpoint (written by export.py or train.py)")
+    if init["arch"] != arch:
+        raise SystemExit(f"train.py: --init {path} is a {init['arch']}, not --arch {arch}")
+    if size is None or (init["width"], init["height"]) != size or not init.get("contract"):
+        raise SystemExit(f"train.py: --init {path} takes a {init['width']}x{init['height']} input "
+                         f"(contract {'v2' if init.get('contract') else 'v1'}); pass --input {init['width']}x{init['height']} "
+                         "(fine-tuning needs an input contract v2 model)")
+    if init["num_classes"] != num_classes:
+        raise SystemExit(f"train.py: --init {path} has {init['num_classes']} classes, the data {num_classes}")
+    return init
+
+
 def task_of(arch):
     if arch in BACKBONES:
         return "perception"
@@ -59,6 +83,14 @@ def task_of(arch):
 
 def build_model(arch, num_classes):
     return GraspNet(arch) if task_of(arch) == "perception" else build_segmenter(arch, num_classes)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def learning_rate(step, steps, base, warmup):
@@ -76,13 +108,20 @@ def train(args):
     task = task_of(args.arch)
     size = parse_input(args.input)
     dirs = args.data
-    data = load_training_data(dirs, size)
-    contract = 2 if "contract" in data else 1
     with open(os.path.join(dirs[0], "dataset.json")) as f:
         dataset_manifest = json.load(f)
     num_classes = len(dataset_manifest["semantic_classes"])
-    mean, std = normalisation(data)
+    init = load_init(args.init, args.arch, size, num_classes) if args.init else None
+    data = load_training_data(dirs, size)
+    contract = 2 if "contract" in data else 1
+    # Fine-tuning keeps the input normalisation the initial weights were trained with.
+    mean, std = (init["mean"], init["std"]) if init else normalisation(data)
     model = build_model(args.arch, num_classes).to(device)
+    if init:
+        if init["contract"]["fit"] != data["contract"]["fit"] or (
+                task == "perception" and init["contract"]["depth_encoding"] != data["contract"]["depth_encoding"]):
+            raise SystemExit(f"train.py: --init {args.init} was trained on another input contract than the data's")
+        model.load_state_dict(init["model"])
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps = max(1, args.samples // args.batch)
     warmup = min(100, steps // 10 + 1)
@@ -149,15 +188,19 @@ def train(args):
         "num_classes": num_classes, "semantic_classes": dataset_manifest["semantic_classes"],
         "width": size[0] if size else dataset_manifest["width"],
         "height": size[1] if size else dataset_manifest["height"],
-        # Input contract v2: the camera aspects the training data came from (the runtime WARNs for others).
-        "contract": {**data["contract"], "trained_aspects": data["aspects"]} if contract == 2 else None,
+        # Input contract v2: the camera aspects the training data came from (the runtime WARNs for others);
+        # fine-tuned, those of the initial weights' data too.
+        "contract": {**data["contract"], "trained_aspects": sorted(
+            set(data["aspects"]) | set(init["contract"]["trained_aspects"] if init else []))} if contract == 2 else None,
         "training": {"dataset_seed": dataset_manifest["seed"], "dataset_scenes": dataset_manifest["scenes"],
                      "datasets": [os.path.basename(os.path.normpath(d)) for d in dirs],
                      "train_scenes": n, "samples": steps * args.batch, "batch": args.batch, "steps": steps,
                      "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up {warmup} steps, cosine to 5 %",
                      "augmentation": "random horizontal and vertical flips", "seed": args.seed,
                      "wall_s": round(wall, 1), "threads": args.threads, "device": str(device),
-                     "torch": str(torch.__version__), "machine": machine()},
+                     "torch": str(torch.__version__), "machine": machine(),
+                     **({"init": {"file": os.path.basename(args.init), "sha256": sha256_file(args.init),
+                                  "training": init["training"]}} if init else {})},
     }
     torch.save(final, os.path.join(args.out, "final.pt"))
     print(json.dumps({"arch": args.arch, "samples": steps * args.batch, "wall_s": round(wall, 1)}))
@@ -171,6 +214,8 @@ def main(argv=None):
     p.add_argument("--input", default=None,
                    help="input contract v2 at this network input, WIDTHxHEIGHT (e.g. 192x144); default: v1 at the dataset's size")
     p.add_argument("--out", required=True)
+    p.add_argument("--init", default=None,
+                   help="start from a trained model's weights: MODEL.pt beside its manifest (training.checkpoint) or a final.pt")
     p.add_argument("--samples", type=int, default=9600, help="training budget in images")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=2e-3)

@@ -75,6 +75,20 @@ export const policySchema = z.object({
 });
 export type PolicyParams = z.infer<typeof policySchema>;
 
+/**
+ * `training.checkpoint`: the fp32 torch weights beside the ONNX (training/export.py writes `<name>.pt`, BatchNorm
+ * not folded, with the input normalisation, size and contract), which fine-tuning for a cell starts from
+ * (training/finetune.py, docs/models.md#fine-tune-for-your-cell). The runtime does not read it. Absent in
+ * manifests exported before it existed (every v1 model): those cannot be fine-tuned.
+ */
+export const checkpointSchema = z.object({
+  file: z.string().min(1),
+  file_bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  content: z.string().optional(),
+});
+export type ModelCheckpoint = z.infer<typeof checkpointSchema>;
+
 export const manifestSchema = z.object({
   format_version: z.union([z.literal(1), z.literal(2)]),
   name: z.string().min(1),
@@ -114,7 +128,8 @@ export const manifestSchema = z.object({
     gflops: z.number().nonnegative(),
     flops_convention: z.string(),
   }),
-  training: z.record(z.string(), z.unknown()),
+  /** Dataset, budget, optimiser, wall time…, free-form; `checkpoint` as above. */
+  training: z.object({ checkpoint: checkpointSchema.optional() }).catchall(z.unknown()),
   quantization: z.record(z.string(), z.unknown()).optional(),
   decoding: decodingSchema.optional(),
   policy: policySchema.optional(),

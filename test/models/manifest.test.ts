@@ -102,3 +102,27 @@ test('input contract versions: format 1 (no contract) and format 2 (contract) lo
     fs.rmSync(c.dir, { recursive: true, force: true });
   }
 });
+
+test('training.checkpoint (the torch weights fine-tuning starts from): optional, and checked when present', () => {
+  const c = copy();
+  try {
+    const m = JSON.parse(fs.readFileSync(c.manifest, 'utf8')) as Record<string, unknown> & {
+      training: Record<string, unknown>;
+    };
+    const write = (name: string, checkpoint: unknown) => {
+      const file = path.join(c.dir, name);
+      fs.writeFileSync(file, JSON.stringify({ ...m, training: { ...m.training, checkpoint } }));
+      return file;
+    };
+    const checkpoint = { file: 'model.pt', file_bytes: 1234, sha256: 'ab'.repeat(32) };
+    expect(loadManifest(write('with.json', checkpoint)).manifest.training.checkpoint).toEqual(checkpoint);
+    expect(() => loadManifest(write('nosha.json', { ...checkpoint, sha256: 'xyz' }))).toThrow(
+      /nosha\.json: training\.checkpoint\.sha256: /,
+    );
+    expect(() => loadManifest(write('nofile.json', { sha256: checkpoint.sha256 }))).toThrow(
+      /nofile\.json: training\.checkpoint\.file: /,
+    );
+  } finally {
+    fs.rmSync(c.dir, { recursive: true, force: true });
+  }
+});
