@@ -47,6 +47,12 @@ export interface GeometricGraspParams {
   minDiscCoverage: number;
   /** Grasps scoring below this are not returned. */
   minScore: number;
+  /**
+   * The edge map is computed on every `edgeScale`-th pixel of every `edgeScale`-th row (nearest
+   * samples), its distances scaled back to camera pixels: 2 costs a quarter of full resolution (1) and
+   * measured neutral on the design scenes and dev frames (docs/grasping.md, Latency).
+   */
+  edgeScale: number;
   /** Support-plane fit options (defaults: src/geometry/support-plane.ts). */
   support?: SupportPlaneOptions;
 }
@@ -63,6 +69,7 @@ export const DEFAULT_GEOMETRIC_PARAMS: GeometricGraspParams = {
   steepDeg: 60,
   minDiscCoverage: 0.6,
   minScore: 0.05,
+  edgeScale: 2,
 };
 
 /** What the measured depth says about a frame: support, heights, surfaces and edges. */
@@ -81,10 +88,19 @@ export interface DepthAnalysis {
   /** Per region id: pixel count. */
   regionPixels: Int32Array;
   /**
-   * Distance to the nearest depth edge or invalid pixel, camera pixels (chamfer 3-4, /3); computed
-   * around the kept surfaces (out to a seal disc's radius) only, 0 elsewhere.
+   * Distance to the nearest depth edge or invalid pixel in camera pixels (chamfer 3-4, /3, on the grid
+   * of every `edgeScale`-th pixel: ceil(width / edgeScale) values a row; read it with edgeDistanceAt);
+   * computed around the kept surfaces (out to a seal disc's radius) only, 0 elsewhere.
    */
   edgeDistance: Float32Array;
+  edgeScale: number;
+}
+
+/** The edge distance of camera pixel (u, v), camera pixels. */
+export function edgeDistanceAt(a: DepthAnalysis, u: number, v: number): number {
+  const s = a.edgeScale;
+  if (s === 1) return a.edgeDistance[v * a.width + u];
+  return a.edgeDistance[Math.floor(v / s) * Math.ceil(a.width / s) + Math.floor(u / s)];
 }
 
 const valid = (z: number) => z > 0 && z !== Infinity;
@@ -95,6 +111,16 @@ const valid = (z: number) => z > 0 && z !== Infinity;
  * Nothing returned aliases them, and the functions that use them are synchronous.
  */
 const scratch = new Map<string, Int32Array>();
+const scratchF = new Map<string, Float32Array>();
+function scratchFloat32(name: string, length: number): Float32Array {
+  let b = scratchF.get(name);
+  if (!b || b.length < length) {
+    b = new Float32Array(length);
+    scratchF.set(name, b);
+  }
+  return b.subarray(0, length);
+}
+
 /** The seal disc's scatter matrix and its eigenvectors (sealAt; see scratchInt32). */
 const EIGEN_A = new Float64Array(9);
 const EIGEN_V = new Float64Array(9);
@@ -117,10 +143,11 @@ interface Box {
 }
 
 /**
- * Depth edges (a step above `jump` to a 4-neighbour, or invalid depth) and the distance to them,
- * computed inside `box` only (0 outside it). Exact there for distances up to the box's margin around
- * the pixels that read it: a 3-4 chamfer distance is at least the Chebyshev distance, so a nearer edge
- * lies inside the box, and so does the chamfer path to it.
+ * Depth edges (a step above `jump` to a 4-neighbour, or invalid depth) and the distance to them, on
+ * the grid of every `scale`-th pixel (nearest samples; distances times `scale`, in camera pixels),
+ * computed inside `box` (camera pixels) only, 0 outside it. Exact on that grid for distances up to the
+ * box's margin around the pixels that read it: a 3-4 chamfer distance is at least the Chebyshev
+ * distance, so a nearer edge lies inside the box, and so does the chamfer path to it.
  */
 function edgeDistanceMap(
   depth: Float32Array,
@@ -128,6 +155,33 @@ function edgeDistanceMap(
   height: number,
   jump: number,
   box: Box,
+  scale: number,
+): Float32Array {
+  if (scale === 1) return chamferMap(depth, width, height, jump, box, 1);
+  const ew = Math.ceil(width / scale);
+  const eh = Math.ceil(height / scale);
+  const sampled = scratchFloat32('edgeDepth', ew * eh);
+  for (let y = 0; y < eh; y++) {
+    const row = Math.min(height - 1, y * scale) * width;
+    for (let x = 0; x < ew; x++) sampled[y * ew + x] = depth[row + Math.min(width - 1, x * scale)];
+  }
+  const cells = {
+    u0: Math.floor(box.u0 / scale),
+    v0: Math.floor(box.v0 / scale),
+    u1: Math.floor(box.u1 / scale),
+    v1: Math.floor(box.v1 / scale),
+  };
+  return chamferMap(sampled, ew, eh, jump, cells, scale);
+}
+
+/** The edge map of edgeDistanceMap on a grid (`depth` width x height), distances times `scale`. */
+function chamferMap(
+  depth: Float32Array,
+  width: number,
+  height: number,
+  jump: number,
+  box: Box,
+  scale: number,
 ): Float32Array {
   const out = new Float32Array(width * height);
   if (box.u1 < box.u0 || box.v1 < box.v0) return out;
@@ -135,19 +189,27 @@ function edgeDistanceMap(
   const far = 1 << 29;
   const bw = box.u1 - box.u0 + 1;
   const bh = box.v1 - box.v0 + 1;
-  const d = scratchInt32('chamfer', bw * bh);
+  // The box with a one-cell frame of `far` around it (pw = bw + 2 cells a row): the passes read every
+  // neighbour without bounds checks, and a frame cell never wins a minimum (far + 3 > any value).
+  const pw = bw + 2;
+  const d = scratchInt32('chamfer', pw * (bh + 2));
+  d.fill(far, 0, pw);
+  d.fill(far, (bh + 1) * pw, (bh + 2) * pw);
   // Edge pixels: invalid depth, or a step to a 4-neighbour. Each neighbour pair is compared once and
   // marks both its pixels (|a − b| is |b − a|; NaN-safe: a comparison with an invalid depth is false,
   // so it is a step). Pairs reaching one pixel out of the box mark the pixel inside.
   for (let y = 0; y < bh; y++) {
     const row = (box.v0 + y) * width + box.u0;
-    for (let x = 0; x < bw; x++) d[y * bw + x] = valid(depth[row + x]) ? far : 0;
+    const o = (y + 1) * pw + 1;
+    d[o - 1] = far;
+    d[o + bw] = far;
+    for (let x = 0; x < bw; x++) d[o + x] = valid(depth[row + x]) ? far : 0;
   }
   const ua = Math.max(0, box.u0 - 1);
   const ub = Math.min(width - 2, box.u1);
   for (let y = 0; y < bh; y++) {
     const row = (box.v0 + y) * width;
-    const o = y * bw - box.u0;
+    const o = (y + 1) * pw + 1 - box.u0;
     for (let u = ua; u <= ub; u++) {
       if (Math.abs(depth[row + u + 1] - depth[row + u]) <= jump) continue;
       if (u >= box.u0) d[o + u] = 0;
@@ -158,46 +220,41 @@ function edgeDistanceMap(
   const vb = Math.min(height - 2, box.v1);
   for (let v = va; v <= vb; v++) {
     const row = v * width + box.u0;
-    const up = v >= box.v0 ? (v - box.v0) * bw : -1;
-    const down = v + 1 <= box.v1 ? (v + 1 - box.v0) * bw : -1;
+    const up = v >= box.v0 ? (v - box.v0 + 1) * pw + 1 : -1;
+    const down = v + 1 <= box.v1 ? (v - box.v0 + 2) * pw + 1 : -1;
     for (let x = 0; x < bw; x++) {
       if (Math.abs(depth[row + x + width] - depth[row + x]) <= jump) continue;
       if (up >= 0) d[up + x] = 0;
       if (down >= 0) d[down + x] = 0;
     }
   }
-  const last = bw - 1;
-  for (let y = 0; y < bh; y++) {
-    for (let x = 0, i = y * bw; x < bw; x++, i++) {
+  // Forward pass (left, up-left, up, up-right), then backward (right, down-right, down, down-left),
+  // which also writes the result in pixels (edge pixels stay 0).
+  for (let y = 1; y <= bh; y++) {
+    for (let i = y * pw + 1, end = i + bw; i < end; i++) {
       let m = d[i];
       if (m === 0) continue;
-      if (x > 0 && d[i - 1] + 3 < m) m = d[i - 1] + 3;
-      if (y > 0) {
-        const up = i - bw;
-        if (d[up] + 3 < m) m = d[up] + 3;
-        if (x > 0 && d[up - 1] + 4 < m) m = d[up - 1] + 4;
-        if (x < last && d[up + 1] + 4 < m) m = d[up + 1] + 4;
-      }
+      const up = i - pw;
+      if (d[i - 1] + 3 < m) m = d[i - 1] + 3;
+      if (d[up] + 3 < m) m = d[up] + 3;
+      if (d[up - 1] + 4 < m) m = d[up - 1] + 4;
+      if (d[up + 1] + 4 < m) m = d[up + 1] + 4;
       d[i] = m;
     }
   }
-  for (let y = bh - 1; y >= 0; y--) {
-    for (let x = last, i = y * bw + last; x >= 0; x--, i--) {
+  for (let y = bh; y >= 1; y--) {
+    const row = (box.v0 + y - 1) * width + box.u0 - 1;
+    for (let x = bw, i = y * pw + bw; x >= 1; x--, i--) {
       let m = d[i];
       if (m === 0) continue;
-      if (x < last && d[i + 1] + 3 < m) m = d[i + 1] + 3;
-      if (y + 1 < bh) {
-        const down = i + bw;
-        if (d[down] + 3 < m) m = d[down] + 3;
-        if (x < last && d[down + 1] + 4 < m) m = d[down + 1] + 4;
-        if (x > 0 && d[down - 1] + 4 < m) m = d[down - 1] + 4;
-      }
+      const down = i + pw;
+      if (d[i + 1] + 3 < m) m = d[i + 1] + 3;
+      if (d[down] + 3 < m) m = d[down] + 3;
+      if (d[down + 1] + 4 < m) m = d[down + 1] + 4;
+      if (d[down - 1] + 4 < m) m = d[down - 1] + 4;
       d[i] = m;
+      out[row + x] = (m * scale) / 3;
     }
-  }
-  for (let y = 0; y < bh; y++) {
-    const row = (box.v0 + y) * width + box.u0;
-    for (let x = 0; x < bw; x++) out[row + x] = d[y * bw + x] / 3;
   }
   return out;
 }
@@ -351,6 +408,8 @@ export function analyseDepth(
   }
   // The edge map is read on kept surfaces only, out to a seal disc's radius in pixels (beyond it the
   // edge term is 1): computed in their bounding box grown by that radius at their nearest depth.
+  const edgeScale =
+    Number.isFinite(params.edgeScale) && params.edgeScale >= 1 ? Math.round(params.edgeScale) : 1;
   const box: Box = { u0: width, v0: height, u1: -1, v1: -1 };
   let zNear = Infinity;
   for (let id = 1; id < next; id++) {
@@ -377,7 +436,8 @@ export function analyseDepth(
     touchesBorder: Uint8Array.from(border),
     steepFraction,
     regionPixels: Int32Array.from(sizes),
-    edgeDistance: edgeDistanceMap(depth, width, height, params.edgeJump, box),
+    edgeDistance: edgeDistanceMap(depth, width, height, params.edgeJump, box, edgeScale),
+    edgeScale,
   };
 }
 
@@ -487,7 +547,7 @@ export function sealAt(
   const cosSupport = sn ? normal.x * sn.x + normal.y * sn.y + normal.z * sn.z : cosRay;
   const cosMax = Math.cos((params.maxApproachDeg * Math.PI) / 180);
   const approach = Math.max(0, Math.min(1, (Math.min(cosRay, cosSupport) - cosMax) / (1 - cosMax)));
-  const edgeMetres = (analysis.edgeDistance[v * width + u] * z) / f;
+  const edgeMetres = (edgeDistanceAt(analysis, u, v) * z) / f;
   const edge = Math.max(0, Math.min(1, edgeMetres / params.discRadius));
   return {
     score: planarity * approach * edge,
@@ -616,7 +676,7 @@ export function sealGrid(
       if (!onKeptSurface(analysis, i)) continue;
       // The edge term alone bounds the score: skip pixels it already rules out.
       const z = depth[i];
-      if (((analysis.edgeDistance[i] * z) / f) * (1 / params.discRadius) < params.minScore) continue;
+      if (((edgeDistanceAt(analysis, u, v) * z) / f) * (1 / params.discRadius) < params.minScore) continue;
       const seal = sealAt(depth, camera, analysis, u, v, params);
       if (seal && seal.score >= params.minScore) out.push({ u, v, score: seal.score, seal });
     }

@@ -1,12 +1,14 @@
 // The depth analysis and suppression of the geometric grasp stage against straightforward reference
 // implementations (the pixel-by-pixel flood fill, steepness scan and chamfer edge map they replaced, and a
 // linear-scan greedy suppression): the faster versions must give exactly the same surfaces, ids, flags,
-// edge distances and kept grasps. Synthetic frames: a tilted floor, boxes and ramps, depth noise and
+// edge distances and kept grasps; the half-resolution edge map (edgeScale 2) is the same chamfer on
+// every second pixel, distances doubled. Synthetic frames: a tilted floor, boxes and ramps, depth noise and
 // invalid speckles, a wall touching the border, a surface on the border margin.
 import {
   analyseDepth,
   DEFAULT_GEOMETRIC_PARAMS,
   type DepthAnalysis,
+  edgeDistanceAt,
   type GeometricGraspParams,
   suppressNonMaxima,
 } from '../../src/perception/geometric-grasps';
@@ -60,7 +62,64 @@ function scene(seed: number): Float32Array {
   return depth;
 }
 
-/** The original labelling, steepness, box and chamfer edge map, pixel by pixel. */
+/** Edge pixels in the box, then the chamfer 3-4 distance in two raster passes (times `scale`). */
+function chamfer(
+  depth: Float32Array,
+  width: number,
+  height: number,
+  jump: number,
+  box: number[],
+  scale: number,
+) {
+  const out = new Float32Array(width * height);
+  const [bu0, bv0, bu1, bv1] = box;
+  if (bu1 < bu0) return out;
+  const valid = (z: number) => z > 0 && z !== Infinity;
+  const bw = bu1 - bu0 + 1;
+  const bh = bv1 - bv0 + 1;
+  const d = new Int32Array(bw * bh);
+  for (let v = bv0; v <= bv1; v++) {
+    for (let u = bu0; u <= bu1; u++) {
+      const i = v * width + u;
+      const z = depth[i];
+      const step = (j: number) => !(Math.abs(depth[j] - z) <= jump);
+      const edge =
+        !valid(z) ||
+        (u + 1 < width && step(i + 1)) ||
+        (u > 0 && step(i - 1)) ||
+        (v + 1 < height && step(i + width)) ||
+        (v > 0 && step(i - width));
+      d[(v - bv0) * bw + u - bu0] = edge ? 0 : 1 << 29;
+    }
+  }
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= bw || y >= bh ? 1 << 29 : d[y * bw + x]);
+  const pass = (ys: number[], xs: number[], taps: number[][]) => {
+    for (const y of ys) {
+      for (const x of xs) {
+        for (const [dx, dy, w] of taps) d[y * bw + x] = Math.min(d[y * bw + x], at(x + dx, y + dy) + w);
+      }
+    }
+  };
+  const ys = Array.from({ length: bh }, (_, y) => y);
+  const xs = Array.from({ length: bw }, (_, x) => x);
+  pass(ys, xs, [
+    [-1, 0, 3],
+    [0, -1, 3],
+    [-1, -1, 4],
+    [1, -1, 4],
+  ]);
+  pass([...ys].reverse(), [...xs].reverse(), [
+    [1, 0, 3],
+    [0, 1, 3],
+    [1, 1, 4],
+    [-1, 1, 4],
+  ]);
+  for (let y = 0; y < bh; y++)
+    for (let x = 0; x < bw; x++) out[(bv0 + y) * width + bu0 + x] = (d[y * bw + x] * scale) / 3;
+  return out;
+}
+
+/** The original labelling, steepness, box and chamfer edge map (at the params' edge scale), pixel by pixel. */
 function reference(depth: Float32Array, a: DepthAnalysis, params: GeometricGraspParams) {
   const { width, height } = a;
   const n = width * height;
@@ -151,54 +210,21 @@ function reference(depth: Float32Array, a: DepthAnalysis, params: GeometricGrasp
     [bu1, bv1] = [Math.max(bu1, extent[5 * id + 2]), Math.max(bv1, extent[5 * id + 3])];
     zNear = Math.min(zNear, extent[5 * id + 4]);
   }
-  const edgeDistance = new Float32Array(n);
+  const scale = params.edgeScale;
   if (bu1 >= bu0) {
     const reach = Math.ceil((params.discRadius * (CAMERA.fx + CAMERA.fy)) / 2 / zNear) + 1;
     [bu0, bv0] = [Math.max(0, bu0 - reach), Math.max(0, bv0 - reach)];
     [bu1, bv1] = [Math.min(width - 1, bu1 + reach), Math.min(height - 1, bv1 + reach)];
-    // Edge pixels, then the chamfer 3-4 distance in two raster passes (forward, backward).
-    const bw = bu1 - bu0 + 1;
-    const bh = bv1 - bv0 + 1;
-    const d = new Int32Array(bw * bh);
-    for (let v = bv0; v <= bv1; v++) {
-      for (let u = bu0; u <= bu1; u++) {
-        const i = v * width + u;
-        const z = depth[i];
-        const step = (j: number) => !(Math.abs(depth[j] - z) <= params.edgeJump);
-        const edge =
-          !valid(z) ||
-          (u + 1 < width && step(i + 1)) ||
-          (u > 0 && step(i - 1)) ||
-          (v + 1 < height && step(i + width)) ||
-          (v > 0 && step(i - width));
-        d[(v - bv0) * bw + u - bu0] = edge ? 0 : 1 << 29;
-      }
-    }
-    const at = (x: number, y: number) => (x < 0 || y < 0 || x >= bw || y >= bh ? 1 << 29 : d[y * bw + x]);
-    const pass = (ys: number[], xs: number[], taps: [number, number, number][]) => {
-      for (const y of ys) {
-        for (const x of xs) {
-          for (const [dx, dy, w] of taps) d[y * bw + x] = Math.min(d[y * bw + x], at(x + dx, y + dy) + w);
-        }
-      }
-    };
-    const ys = Array.from({ length: bh }, (_, y) => y);
-    const xs = Array.from({ length: bw }, (_, x) => x);
-    pass(ys, xs, [
-      [-1, 0, 3],
-      [0, -1, 3],
-      [-1, -1, 4],
-      [1, -1, 4],
-    ]);
-    pass([...ys].reverse(), [...xs].reverse(), [
-      [1, 0, 3],
-      [0, 1, 3],
-      [1, 1, 4],
-      [-1, 1, 4],
-    ]);
-    for (let y = 0; y < bh; y++)
-      for (let x = 0; x < bw; x++) edgeDistance[(bv0 + y) * width + bu0 + x] = d[y * bw + x] / 3;
   }
+  // The edge map on the grid of every scale-th pixel (nearest samples), distances in camera pixels.
+  const ew = Math.ceil(width / scale);
+  const eh = Math.ceil(height / scale);
+  const sampled = new Float32Array(ew * eh);
+  for (let y = 0; y < eh; y++)
+    for (let x = 0; x < ew; x++)
+      sampled[y * ew + x] = depth[Math.min(height - 1, y * scale) * width + Math.min(width - 1, x * scale)];
+  const box = [bu0, bv0, bu1, bv1].map((c) => Math.floor(c / scale));
+  const edgeDistance = chamfer(sampled, ew, eh, params.edgeJump, box, scale);
   return {
     regions,
     touchesBorder: Uint8Array.from(border),
@@ -209,12 +235,19 @@ function reference(depth: Float32Array, a: DepthAnalysis, params: GeometricGrasp
 }
 
 describe('geometric depth analysis', () => {
-  for (const seed of [1, 2, 3]) {
-    test(`surfaces, walls and the edge map equal the pixel-by-pixel reference (scene ${seed})`, () => {
+  for (const [seed, edgeScale] of [
+    [1, 1],
+    [2, 1],
+    [3, 1],
+    [1, 2],
+    [2, 2],
+  ]) {
+    test(`surfaces, walls and the edge map (scale ${edgeScale}) equal the pixel-by-pixel reference (scene ${seed})`, () => {
       const depth = scene(seed);
-      const a = analyseDepth(depth, CAMERA);
+      const params = { ...DEFAULT_GEOMETRIC_PARAMS, edgeScale };
+      const a = analyseDepth(depth, CAMERA, params);
       expect(a.plane).not.toBeNull();
-      const r = reference(depth, a, DEFAULT_GEOMETRIC_PARAMS);
+      const r = reference(depth, a, params);
       // Not trivial: several kept surfaces and dropped (border or wall) ones.
       const kept = [...a.touchesBorder].filter((b, id) => id > 0 && b === 0).length;
       expect(kept).toBeGreaterThanOrEqual(3);
@@ -223,7 +256,17 @@ describe('geometric depth analysis', () => {
       expect(a.touchesBorder).toEqual(r.touchesBorder);
       expect(a.regionPixels).toEqual(r.regionPixels);
       expect(a.steepFraction).toEqual(r.steepFraction);
+      expect(a.edgeScale).toBe(edgeScale);
       expect(a.edgeDistance).toEqual(r.edgeDistance);
+      // Read back per camera pixel: the nearest grid sample's distance.
+      for (const [u, v] of [
+        [41, 17],
+        [100, 64],
+        [W - 1, H - 1],
+      ]) {
+        const g = Math.floor(v / edgeScale) * Math.ceil(W / edgeScale) + Math.floor(u / edgeScale);
+        expect(edgeDistanceAt(a, u, v)).toBe(r.edgeDistance[g]);
+      }
     });
   }
 
