@@ -415,6 +415,40 @@ export function heightOfPoint(plane: SupportPlane, p: Vec3): number {
   return plane.normal.x * p.x + plane.normal.y * p.y + plane.normal.z * p.z + plane.offset;
 }
 
+/** Per-column terms of the height above a plane: nx (u − cx) / fx for each column u (heightRow). */
+export function heightColumnTerms(
+  width: number,
+  intrinsics: PinholeIntrinsics,
+  plane: SupportPlane,
+  out: Float64Array = new Float64Array(width),
+): Float64Array {
+  for (let u = 0; u < width; u++) out[u] = (plane.normal.x * (u - intrinsics.cx)) / intrinsics.fx;
+  return out;
+}
+
+/**
+ * One image row's signed heights above the plane (NaN where the depth is invalid) into
+ * out[at, at + width): h = z · (nx (u − cx) / fx + ny (v − cy) / fy + nz) + offset, with the column terms
+ * of heightColumnTerms. heightAbovePlane is this, row after row.
+ */
+export function heightRow(
+  depth: Float32Array,
+  width: number,
+  v: number,
+  intrinsics: PinholeIntrinsics,
+  plane: SupportPlane,
+  col: Float64Array,
+  out: Float32Array,
+  at: number,
+): void {
+  const rowTerm = (plane.normal.y * (v - intrinsics.cy)) / intrinsics.fy + plane.normal.z;
+  const row = v * width;
+  for (let u = 0; u < width; u++) {
+    const z = depth[row + u];
+    out[at + u] = z > 0 && z !== Infinity ? z * (col[u] + rowTerm) + plane.offset : NaN;
+  }
+}
+
 /**
  * Every pixel's signed height above the plane, metres (NaN where the depth is invalid). `out` is
  * reused when given (width × height values).
@@ -430,17 +464,7 @@ export function heightAbovePlane(
   if (depth.length !== width * height || out.length !== width * height) {
     throw new Error(`depth and output need ${width * height} values (${width}x${height})`);
   }
-  const { x: nx, y: ny, z: nz } = plane.normal;
-  // h = z · (nx (u − cx) / fx + ny (v − cy) / fy + nz) + offset: per-column and per-row terms.
-  const col = new Float64Array(width);
-  for (let u = 0; u < width; u++) col[u] = (nx * (u - intrinsics.cx)) / intrinsics.fx;
-  for (let v = 0; v < height; v++) {
-    const rowTerm = (ny * (v - intrinsics.cy)) / intrinsics.fy + nz;
-    const row = v * width;
-    for (let u = 0; u < width; u++) {
-      const z = depth[row + u];
-      out[row + u] = z > 0 && z !== Infinity ? z * (col[u] + rowTerm) + plane.offset : NaN;
-    }
-  }
+  const col = heightColumnTerms(width, intrinsics, plane);
+  for (let v = 0; v < height; v++) heightRow(depth, width, v, intrinsics, plane, col, out, v * width);
   return out;
 }

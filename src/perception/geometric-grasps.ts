@@ -7,6 +7,8 @@
 import {
   fitSupportPlane,
   heightAbovePlane,
+  heightColumnTerms,
+  heightRow,
   orientTowards,
   type PinholeIntrinsics,
   quaternionFromZAxis,
@@ -77,8 +79,11 @@ export interface DepthAnalysis {
   width: number;
   height: number;
   plane: SupportPlane | null;
-  /** Height above the support per pixel, metres (NaN: invalid depth or no support). */
-  heights: Float32Array;
+  /**
+   * Height above the support per pixel, metres (NaN: invalid depth or no support); analyseDepth's
+   * result computes it on first read (the grasp stage itself needs it a row at a time).
+   */
+  readonly heights: Float32Array;
   /** Surface id per pixel of the candidates (above the support), 0 = none; ids start at 1. */
   regions: Int32Array;
   /** Per region id: 1 when it touches the image border or is mostly steep (a wall: dropped), else 0. */
@@ -271,9 +276,11 @@ export function analyseDepth(
   const { width, height } = camera;
   const n = width * height;
   const plane = fitSupportPlane(depth, width, height, camera, params.support);
-  const heights = plane
-    ? heightAbovePlane(depth, width, height, camera, plane)
-    : new Float32Array(n).fill(NaN);
+  // Heights row by row into a scratch row (heightAbovePlane's arithmetic and float32 values): the frame's
+  // height image is only made if `heights` is read.
+  const col = plane ? heightColumnTerms(width, camera, plane) : new Float64Array(0);
+  const rowHeights = scratchFloat32('rowHeights', width);
+  let heights: Float32Array | undefined;
   const regions = new Int32Array(n);
   const m = Math.max(1, Math.round(params.borderMargin * width));
   const { minHeight, edgeJump } = params;
@@ -302,10 +309,12 @@ export function analyseDepth(
     else if (rb < ra) parent[ra] = rb;
   };
   let runs = 0;
-  for (let v = 0; v < height; v++) {
+  // No support, no heights: no candidates.
+  for (let v = 0; v < (plane ? height : 0); v++) {
     const row = v * width;
+    heightRow(depth, width, v, camera, plane!, col, rowHeights, 0);
     for (let u = 0; u < width;) {
-      if (!(heights[row + u] >= minHeight)) {
+      if (!(rowHeights[u] >= minHeight)) {
         here[u++] = -1;
         continue;
       }
@@ -319,7 +328,7 @@ export function analyseDepth(
         // A NaN depth fails the comparison (candidates have depth; their heights are not NaN).
         if (v > 0 && above[u] >= 0 && Math.abs(depth[i - width] - depth[i]) <= edgeJump) join(r, above[u]);
         u++;
-        if (u >= width || !(heights[i + 1] >= minHeight) || !(Math.abs(depth[i + 1] - depth[i]) <= edgeJump))
+        if (u >= width || !(rowHeights[u] >= minHeight) || !(Math.abs(depth[i + 1] - depth[i]) <= edgeJump))
           break;
       }
       runEnd[r] = u - 1;
@@ -431,7 +440,12 @@ export function analyseDepth(
     width,
     height,
     plane,
-    heights,
+    get heights() {
+      heights ??= plane
+        ? heightAbovePlane(depth, width, height, camera, plane)
+        : new Float32Array(n).fill(NaN);
+      return heights;
+    },
     regions,
     touchesBorder: Uint8Array.from(border),
     steepFraction,
