@@ -199,20 +199,35 @@ export function sampleMask(
     tx[i] = fx - x0;
   }
   const cut = Math.log(threshold / (1 - threshold));
+  // Separable: each prototype row of the window interpolated along x once (the value the 2-D formula
+  // computes for it), then each output row is one lerp between two such rows. The two rows of an
+  // output row differ by one (or are the same) and come in increasing order: row gy in slot gy & 1.
+  const rows = new Float64Array(2 * width);
+  const held = [-1, -1];
+  const rowAt = (gy: number): number => {
+    const slot = gy & 1;
+    const o = slot * width;
+    if (held[slot] !== gy) {
+      held[slot] = gy;
+      const r = (gy - gy0) * ww;
+      for (let i = 0; i < width; i++) {
+        const t = tx[i];
+        rows[o + i] = logits[r + xa[i]] * (1 - t) + logits[r + xb[i]] * t;
+      }
+    }
+    return o;
+  };
   let area = 0;
   for (let j = 0; j < height; j++) {
     const fy = Math.min(gy1, Math.max(gy0, gyOf(view.y0 + j)));
     const y0 = Math.floor(fy);
     const y1 = Math.min(gy1, y0 + 1);
     const ty = fy - y0;
-    const r0 = (y0 - gy0) * ww;
-    const r1 = (y1 - gy0) * ww;
+    const r0 = rowAt(y0);
+    const r1 = rowAt(y1);
     const row = j * width;
     for (let i = 0; i < width; i++) {
-      const t = tx[i];
-      const top = logits[r0 + xa[i]] * (1 - t) + logits[r0 + xb[i]] * t;
-      const bottom = logits[r1 + xa[i]] * (1 - t) + logits[r1 + xb[i]] * t;
-      if (top * (1 - ty) + bottom * ty >= cut) {
+      if (rows[r0 + i] * (1 - ty) + rows[r1 + i] * ty >= cut) {
         data[row + i] = 1;
         area++;
       }

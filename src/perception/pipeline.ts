@@ -220,14 +220,19 @@ export function toCamera(
     let vx1 = -Infinity;
     let vy1 = -Infinity;
     if (visible.area > 0) {
+      // Per row: its first set pixel from the left and its last from the right.
+      const m = visible.data;
       for (let j = 0; j < height; j++) {
-        for (let i = 0; i < width; i++) {
-          if (!visible.data[j * width + i]) continue;
-          vx0 = Math.min(vx0, x + i);
-          vy0 = Math.min(vy0, y + j);
-          vx1 = Math.max(vx1, x + i + 1);
-          vy1 = Math.max(vy1, y + j + 1);
-        }
+        const row = j * width;
+        let first = 0;
+        while (first < width && !m[row + first]) first++;
+        if (first === width) continue;
+        let last = width - 1;
+        while (!m[row + last]) last--;
+        vx0 = Math.min(vx0, x + first);
+        vx1 = Math.max(vx1, x + last + 1);
+        vy0 = Math.min(vy0, y + j);
+        vy1 = y + j + 1;
       }
     }
     return {
