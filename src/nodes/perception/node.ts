@@ -277,6 +277,8 @@ export async function startPerception(bus: Bus, options: CreateNodeOptions): Pro
     pubs.com.publish(heat.com);
     if (p.publish_overlay) pubs.overlay.publish(renderOverlay(frame.color, out, frame.camera));
     if (p.publish_markers) pubs.markers.publish(markerArrayMessage(out, header));
+    // ~/detect's answer, only when a request waits for this frame.
+    if (waiting.length === 0) return;
     const response: DetectGraspsResponse = {
       success: true,
       message: `${out.instances.length} instances, ${out.grasps.length} grasps`,
