@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -221,6 +222,24 @@ def evaluate(args, task, manifest, data):
     return json.loads(run(cmd, stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
 
 
+class Clock:
+    """Wall and CPU seconds (this process and its children: the CLI, train.py) of each step: on a shared
+    machine the CPU time says what an idle one would take."""
+
+    def __init__(self):
+        self.t = self.now()
+
+    @staticmethod
+    def now():
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.time(), own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def lap(self, times, step):
+        t = self.now()
+        times[f"{step}_s"], times[f"{step}_cpu_s"] = round(t[0] - self.t[0], 1), round(t[1] - self.t[1], 1)
+        self.t = t
+
+
 def delta(base, tuned):
     return {k: tuned[k] - base[k] for k in tuned
             if k not in NOT_COMPARED and isinstance(tuned.get(k), (int, float)) and isinstance(base.get(k), (int, float))
@@ -245,7 +264,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
     args = p.parse_args(argv)
-    started = time.time()
+    started, load = time.time(), os.getloadavg()[0]
     base, ckpt_path = load_base(args.base)
     if not os.path.exists(args.cell):
         raise FinetuneError(f"{args.cell}: cell file not found")
@@ -262,23 +281,19 @@ def main(argv=None):
             b[k] = getattr(args, k)
     if args.seed in {s for s, _ in base_training_seeds(base)}:
         raise FinetuneError(f"--seed {args.seed} is the base model's training data seed; choose another")
-    times = {}
-    t = time.time()
+    times, clock = {}, Clock()
     data = data_step(args, b, cell, cell)
     seeds = check_seeds(data, base, args.seed)
-    times["data_s"] = round(time.time() - t, 1)
-    t = time.time()
+    clock.lap(times, "data")
     final = train_step(args, b, base, ckpt_path, data, os.path.join(args.work, "runs", name))
-    times["train_s"] = round(time.time() - t, 1)
-    t = time.time()
+    clock.lap(times, "train")
     import export as export_mod
     m = export_mod.export(final, name, args.models)
     tuned_path = os.path.join(args.models, f"{name}.json")
-    times["export_s"] = round(time.time() - t, 1)
-    t = time.time()
+    clock.lap(times, "export")
     base_metrics = evaluate(args, base["task"], args.base, data)
     tuned_metrics = evaluate(args, base["task"], tuned_path, data)
-    times["eval_s"] = round(time.time() - t, 1)
+    clock.lap(times, "eval")
     d = delta(base_metrics, tuned_metrics)
     finetune = {"from": base["name"], "from_sha256": base["sha256"], "cell": cell,
                 "cell_file": os.path.basename(args.cell), "budget": args.budget, "samples": b["samples"], "lr": b["lr"],
@@ -291,7 +306,8 @@ def main(argv=None):
     print(json.dumps({"model": tuned_path, "from": args.base, "cell": cell, "data": data, "split": "test",
                       "budget": args.budget, "samples": b["samples"], "lr": b["lr"], "seeds": seeds,
                       "base": base_metrics, "finetuned": tuned_metrics, "delta": d, **times,
-                      "wall_s": round(time.time() - started, 1)}))
+                      "wall_s": round(time.time() - started, 1),
+                      "load_1min": [round(load, 2), round(os.getloadavg()[0], 2)], "cores": os.cpu_count()}))
 
 
 if __name__ == "__main__":
