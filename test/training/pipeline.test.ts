@@ -18,9 +18,13 @@ const NAMES = [
   'mobilenet_graspnext',
   'attendseg',
   'lraspp',
+  // Contract 2 makes an int8 version of every network it trains.
   'fast_graspnext_int8',
   'attendseg_int8',
   'resnet_graspnext_int8',
+  'efficientnet_graspnext_int8',
+  'mobilenet_graspnext_int8',
+  'lraspp_int8',
 ];
 
 type Metrics = Record<string, number | string | null>;
