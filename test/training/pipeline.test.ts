@@ -98,7 +98,7 @@ test('training/pipeline.py --budget quick: every model and manifest; RESULTS.md 
       expect([m.model, row.camera, row.input, row['occlusion bal. acc.'], row['occluded F1']]).toEqual([
         m.model,
         '320x240',
-        '192x144',
+        '192x144 (v2)',
         pct(m.occlusion_balanced_accuracy),
         pct(m.occlusion_f1),
       ]);
