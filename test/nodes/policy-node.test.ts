@@ -143,7 +143,7 @@ describe('policy_node on the in-process bus', () => {
         parameterOverrides: { model_file_path: MODEL, workspace_size: [0.35] },
       }),
     ).rejects.toThrow(
-      /^policy_node: parameter 'workspace_size' must be \[\] or \[x, y\] metres, got 1 values$/,
+      /^policy_node: parameter 'workspace_size' must be \[\] or \[x, y\] metres, each 0.05-2, got \[0.35\]$/,
     );
     // 0.35 x 0.6 m (the ARC tote) fits the 96 x 96 input at 7 mm (48 x 84 cells); 0.8 m does not (112).
     await expect(

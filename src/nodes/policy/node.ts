@@ -51,8 +51,7 @@ export const POLICY_PARAMETERS = {
   ),
   workspace_size: param.doubleArray(
     [],
-    "Inner floor [x, y] of the bin (or table area) the grid covers, metres, centred on world_frame's origin: the grid keeps the manifest's cell size and takes the cells this workspace needs (policies trained on randomised cells, docs/policy.md); [] = the manifest's policy.grid",
-    { range: { from: 0.05, to: 2 } },
+    "Inner floor [x, y] of the bin (or table area) the grid covers, metres, centred on world_frame's origin: the grid keeps the manifest's cell size and takes the cells this workspace needs (policies trained on randomised cells, docs/policy.md); [] = the manifest's policy.grid (each 0.05-2 m, checked at start: ROS ranges apply to scalars only)",
   ),
   mode: param.string(
     'triggered',
@@ -126,10 +125,13 @@ export async function startPolicy(bus: Bus, options: CreateNodeOptions): Promise
   const node = bus.createNode('policy_node', options);
   const p = node.declareParameters(POLICY_PARAMETERS);
   checkRgbdInputParameters(node, p);
-  if (p.workspace_size.length !== 0 && p.workspace_size.length !== 2) {
+  if (
+    (p.workspace_size.length !== 0 && p.workspace_size.length !== 2) ||
+    p.workspace_size.some((v) => !(v >= 0.05 && v <= 2))
+  ) {
     node.destroy();
     throw new Error(
-      `policy_node: parameter 'workspace_size' must be [] or [x, y] metres, got ${p.workspace_size.length} values`,
+      `policy_node: parameter 'workspace_size' must be [] or [x, y] metres, each 0.05-2, got [${p.workspace_size.join(', ')}]`,
     );
   }
   const session = await openNodeModel(node, p, 'policy');
