@@ -115,28 +115,28 @@ const valid = (z: number) => z > 0 && z !== Infinity;
  * fewer garbage collections). Contents are left over from the last use: callers write before reading.
  * Nothing returned aliases them, and the functions that use them are synchronous.
  */
-const scratch = new Map<string, Int32Array>();
-const scratchF = new Map<string, Float32Array>();
-function scratchFloat32(name: string, length: number): Float32Array {
-  let b = scratchF.get(name);
+const scratchPool = new Map<string, Int32Array | Float32Array>();
+function scratchArray<T extends Int32Array | Float32Array>(
+  name: string,
+  length: number,
+  make: (n: number) => T,
+): T {
+  let b = scratchPool.get(name) as T | undefined;
   if (!b || b.length < length) {
-    b = new Float32Array(length);
-    scratchF.set(name, b);
+    b = make(length);
+    scratchPool.set(name, b);
   }
-  return b.subarray(0, length);
+  return b.subarray(0, length) as T;
 }
+const scratchFloat32 = (name: string, length: number): Float32Array =>
+  scratchArray(`f32:${name}`, length, (n) => new Float32Array(n));
 
 /** The seal disc's scatter matrix and its eigenvectors (sealAt; see scratchInt32). */
 const EIGEN_A = new Float64Array(9);
 const EIGEN_V = new Float64Array(9);
 
 function scratchInt32(name: string, length: number): Int32Array {
-  let b = scratch.get(name);
-  if (!b || b.length < length) {
-    b = new Int32Array(length);
-    scratch.set(name, b);
-  }
-  return b.subarray(0, length);
+  return scratchArray(`i32:${name}`, length, (n) => new Int32Array(n));
 }
 
 /** A pixel rectangle, inclusive. */
