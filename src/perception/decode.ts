@@ -3,6 +3,7 @@
 // The contract (output names, strides, prototype masks) is docs/models.md; parameters come from the
 // manifest's `decoding` section and may be overridden by a node's parameters.
 import { type DecodingParams, type ModelManifest, outputShape } from '../models/manifest';
+import { columnTaps, rowInterpolator } from './bilinear-rows';
 
 export interface Box {
   x0: number;
@@ -187,47 +188,21 @@ export function sampleMask(
       logits[(gy - gy0) * ww + (gx - gx0)] = s;
     }
   }
-  // Column taps once per crop.
-  const xa = new Int32Array(width);
-  const xb = new Int32Array(width);
-  const tx = new Float64Array(width);
-  for (let i = 0; i < width; i++) {
-    const fx = Math.min(gx1, Math.max(gx0, gxOf(view.x0 + i)));
-    const x0 = Math.floor(fx);
-    xa[i] = x0 - gx0;
-    xb[i] = Math.min(gx1, x0 + 1) - gx0;
-    tx[i] = fx - x0;
-  }
+  const taps = columnTaps(width, (i) => gxOf(view.x0 + i), gx0, gx1);
+  const { rows, rowAt } = rowInterpolator(logits, ww, taps);
   const cut = Math.log(threshold / (1 - threshold));
-  // Separable: each prototype row of the window interpolated along x once (the value the 2-D formula
-  // computes for it), then each output row is one lerp between two such rows. The two rows of an
-  // output row differ by one (or are the same) and come in increasing order: row gy in slot gy & 1.
-  const rows = new Float64Array(2 * width);
-  const held = [-1, -1];
-  const rowAt = (gy: number): number => {
-    const slot = gy & 1;
-    const o = slot * width;
-    if (held[slot] !== gy) {
-      held[slot] = gy;
-      const r = (gy - gy0) * ww;
-      for (let i = 0; i < width; i++) {
-        const t = tx[i];
-        rows[o + i] = logits[r + xa[i]] * (1 - t) + logits[r + xb[i]] * t;
-      }
-    }
-    return o;
-  };
   let area = 0;
   for (let j = 0; j < height; j++) {
     const fy = Math.min(gy1, Math.max(gy0, gyOf(view.y0 + j)));
     const y0 = Math.floor(fy);
     const y1 = Math.min(gy1, y0 + 1);
     const ty = fy - y0;
-    const r0 = rowAt(y0);
-    const r1 = rowAt(y1);
+    const r0 = rowAt(y0 - gy0);
+    const r1 = rowAt(y1 - gy0);
     const row = j * width;
     for (let i = 0; i < width; i++) {
-      if (rows[r0 + i] * (1 - ty) + rows[r1 + i] * ty >= cut) {
+      const top = rows[r0 + i];
+      if (top + (rows[r1 + i] - top) * ty >= cut) {
         data[row + i] = 1;
         area++;
       }

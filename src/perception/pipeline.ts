@@ -5,6 +5,7 @@ import { backProject, type CameraModel } from '../image';
 import { type Image } from '../msg';
 import { type DecodingParams, type ModelManifest } from '../models/manifest';
 import { type ModelSession } from '../models/session';
+import { columnTaps, rowInterpolator } from './bilinear-rows';
 import { type Box, decodePerception, maskSources, type PerceptionResult, sampleMask } from './decode';
 import {
   DEFAULT_GRASP_PARAMS,
@@ -103,36 +104,9 @@ function sampleHeatmap(
 ): Heatmap {
   const { width, height } = o;
   const out = new Float32Array(width * height);
-  const sw = src.width;
-  const x0s = new Int32Array(width);
-  const x1s = new Int32Array(width);
-  const txs = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const fx = Math.min(sw - 1, Math.max(0, o.padX + (x + 0.5) * o.scaleX - 0.5));
-    x0s[x] = Math.floor(fx);
-    x1s[x] = Math.min(sw - 1, x0s[x] + 1);
-    txs[x] = fx - x0s[x];
-  }
-  const d = src.data;
-  // Separable: a source row is interpolated along x once (in doubles: exactly the value the 2-D
-  // formula computes), then each output row is one lerp between two such rows. The two rows of an
-  // output row differ by one (or are the same) and come in increasing order, so two buffers hold
-  // them, row k in slot k & 1, and each source row is interpolated once.
-  const rows = new Float64Array(2 * width);
-  const held = [-1, -1];
-  const rowAt = (k: number): number => {
-    const slot = k & 1;
-    const o0 = slot * width;
-    if (held[slot] !== k) {
-      held[slot] = k;
-      const s = k * sw;
-      for (let x = 0; x < width; x++) {
-        const a = d[s + x0s[x]];
-        rows[o0 + x] = a + (d[s + x1s[x]] - a) * txs[x];
-      }
-    }
-    return o0;
-  };
+  // Separable (./bilinear-rows): each source row interpolated along x once, each output row one lerp.
+  const taps = columnTaps(width, (x) => o.padX + (x + 0.5) * o.scaleX - 0.5, 0, src.width - 1);
+  const { rows, rowAt } = rowInterpolator(src.data, src.width, taps);
   for (let y = 0; y < height; y++) {
     const fy = Math.min(src.height - 1, Math.max(0, o.padY + (y + 0.5) * o.scaleY - 0.5));
     const k0 = Math.floor(fy);

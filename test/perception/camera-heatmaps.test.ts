@@ -34,7 +34,7 @@ function direct(src: Heatmap, t: InputTransform, stride: number): Float32Array {
       );
       const x0 = Math.floor(fx);
       const x1 = Math.min(src.width - 1, x0 + 1);
-      const tx = Math.fround(fx - x0);
+      const tx = fx - x0;
       const a = d[r0 + x0] + (d[r0 + x1] - d[r0 + x0]) * tx;
       const b = d[r1 + x0] + (d[r1 + x1] - d[r1 + x0]) * tx;
       out[y * t.cameraWidth + x] = a + (b - a) * ty;

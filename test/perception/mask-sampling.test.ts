@@ -39,9 +39,9 @@ function direct(src: MaskSource, view: MaskView, threshold: number): { data: Uin
       const x0 = Math.floor(fx);
       const x1 = Math.min(gx1, x0 + 1);
       const t = fx - x0;
-      const top = logit(x0, y0) * (1 - t) + logit(x1, y0) * t;
-      const bottom = logit(x0, y1) * (1 - t) + logit(x1, y1) * t;
-      if (top * (1 - ty) + bottom * ty >= cut) {
+      const top = logit(x0, y0) + (logit(x1, y0) - logit(x0, y0)) * t;
+      const bottom = logit(x0, y1) + (logit(x1, y1) - logit(x0, y1)) * t;
+      if (top + (bottom - top) * ty >= cut) {
         data[j * view.width + i] = 1;
         area++;
       }
