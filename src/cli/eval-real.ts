@@ -74,8 +74,11 @@ export function registerEvalReal(program: Command, io: Io, integer: IntegerOptio
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 1)
     .option('--limit <n>', 'evaluate the first N frames only', integer('--limit', 1, 1_000_000))
     .addOption(
-      new Option('--split <split>', 'simulator datasets: the held-out test split, or every scene')
-        .choices(['test', 'all'])
+      new Option(
+        '--split <split>',
+        'simulator datasets: the held-out test split, the validation split, or every scene',
+      )
+        .choices(['test', 'val', 'all'])
         .default('test'),
     )
     .option(

@@ -59,9 +59,9 @@ function progress(label: string): { update: (done: number, total: number) => voi
 const splitOption = () =>
   new Option(
     '--split <split>',
-    'test: the held-out split (refused when the dataset has none); all: every scene, training scenes included',
+    'test: the held-out split (refused when the dataset has none); val: the split designs and checkpoints are chosen on; all: every scene, training scenes included',
   )
-    .choices(['test', 'all'])
+    .choices(['test', 'val', 'all'])
     .default('test');
 
 function metricsText(metrics: Record<string, unknown>): string {

@@ -55,8 +55,11 @@ export function openDataset(dir: string): Dataset {
   return { dir, manifest, splits };
 }
 
-/** What evaluation runs on: the held-out test split, or (asked for explicitly) every scene. */
-export type EvaluationSplit = 'test' | 'all';
+/**
+ * What evaluation runs on: the held-out test split (what is reported), the validation split (what designs,
+ * thresholds and checkpoints are chosen on), or (asked for explicitly) every scene.
+ */
+export type EvaluationSplit = 'test' | 'val' | 'all';
 
 /** Says, in an evaluation's output, that an `all` score is not a held-out one. */
 export const ALL_SPLIT_NOTE = 'every scene evaluated, training scenes included: not a held-out score';
@@ -80,17 +83,17 @@ export function evaluationImages(
       annotations: SPLITS.flatMap((s) => ds.splits[s].annotations),
     };
   }
-  if (ds.splits.test.images.length === 0) {
+  if (ds.splits[split].images.length === 0) {
     const counts = SPLITS.filter((s) => ds.splits[s].images.length > 0)
       .map((s) => `${String(ds.splits[s].images.length)} ${s}`)
       .join(', ');
     const total = SPLITS.reduce((n, s) => n + ds.splits[s].images.length, 0);
     throw new DatasetFormatError(
       ds.dir,
-      `no test split (${String(total)} scenes: ${counts || 'none'}); evaluate on every scene, training scenes included, with --split all`,
+      `no ${split} split (${String(total)} scenes: ${counts || 'none'}); evaluate on every scene, training scenes included, with --split all`,
     );
   }
-  return { split: 'test', ...ds.splits.test };
+  return { split, ...ds.splits[split] };
 }
 
 export interface LoadedScene {

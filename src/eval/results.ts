@@ -38,9 +38,11 @@ const ms = (v: number) => v.toFixed(2);
 const mb = (b: number) => (b / 1e6).toFixed(2);
 
 function splitLine(split: EvaluationSplit | undefined): string {
-  return split === 'all'
-    ? 'Split: all scenes, training scenes included (`--split all`): these are not held-out scores.'
-    : 'Held-out split: test.';
+  if (split === 'all')
+    return 'Split: all scenes, training scenes included (`--split all`): these are not held-out scores.';
+  if (split === 'val')
+    return 'Split: validation (`--split val`), the split designs are chosen on: not the reported scores.';
+  return 'Held-out split: test.';
 }
 
 function updateManifestMetrics(file: string, metrics: object): void {

@@ -104,8 +104,8 @@ export async function runEvaluation(
       input: `${m.input.shape[3]}x${m.input.shape[2]}`,
       provider: model.provider,
       threads,
-      // 'all' if any dataset had no test split to hold out (then the score includes training scenes).
-      split: sets.some((s) => s.evalSet.split === 'all') ? 'all' : 'test',
+      // 'all' if any dataset was scored on every scene (then the score includes training scenes).
+      split: sets.some((s) => s.evalSet.split === 'all') ? 'all' : sets[0].evalSet.split,
       images: all.length,
       latencies,
     };
