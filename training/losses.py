@@ -67,6 +67,17 @@ def perception_loss(out, b):
     return total, {k: float(v) for k, v in parts.items()}
 
 
-def segmentation_loss(logits, b):
-    ce = F.cross_entropy(logits, b["semantic"])
+def segmentation_class_weights(semantic, num_classes, power=0.5, cap=10.0):
+    """Median-frequency class balancing, softened by `power`: objects are 0.1-4 % of a bin's pixels, and plain
+    cross-entropy learns background and container only. Classes absent from the data keep weight 1."""
+    freq = torch.bincount(semantic.flatten().long(), minlength=num_classes).double()
+    freq = freq / freq.sum()
+    present = freq > 0
+    w = torch.ones(num_classes, dtype=torch.float64)
+    w[present] = (freq[present].median() / freq[present]).pow(power).clamp(1.0 / cap, cap)
+    return w.float()
+
+
+def segmentation_loss(logits, b, class_weights=None):
+    ce = F.cross_entropy(logits, b["semantic"], weight=class_weights)
     return ce, {"cross_entropy": float(ce)}

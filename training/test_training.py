@@ -13,7 +13,7 @@ import unittest
 import numpy as np
 import torch
 
-from losses import perception_loss, segmentation_loss
+from losses import perception_loss, segmentation_class_weights, segmentation_loss
 from perception_models import BACKBONES, OUTPUT_NAMES, GraspNet
 from segmentation_models import SEGMENTERS, build_segmenter
 from training_data import batch, load_split, make_input, normalisation
@@ -142,6 +142,19 @@ class LossesFallWhenOverfitting(unittest.TestCase):
         torch.manual_seed(0)
         first, last = self.overfit(build_segmenter("attendseg", 7), step)
         self.assertLess(last["cross_entropy"], 0.5 * first["cross_entropy"])
+
+
+class ClassWeights(unittest.TestCase):
+    def test_class_weights_favour_rare_classes(self):
+        # 4 classes present at 64 %, 16 %, 16 %, 4 % of the pixels; class 4 absent. Median frequency 16 %:
+        # weights (0.16 / f)^0.5 = 0.5, 1, 1, 2; an absent class keeps 1; the clip bounds extremes.
+        counts = [64, 16, 16, 4, 0]
+        semantic = torch.cat([torch.full((n,), c, dtype=torch.long) for c, n in enumerate(counts)])
+        w = segmentation_class_weights(semantic, 5)
+        self.assertEqual([round(float(v), 4) for v in w], [0.5, 1.0, 1.0, 2.0, 1.0])
+        rare = torch.cat([torch.zeros(10 ** 6, dtype=torch.long), torch.ones(10 ** 6, dtype=torch.long),
+                          torch.full((1,), 2, dtype=torch.long)])
+        self.assertAlmostEqual(float(segmentation_class_weights(rare, 3)[2]), 10.0, places=4)
 
 
 class Flips(unittest.TestCase):

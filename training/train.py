@@ -22,7 +22,7 @@ import time
 
 import torch
 
-from losses import perception_loss, segmentation_loss
+from losses import perception_loss, segmentation_class_weights, segmentation_loss
 from machine import machine
 from perception_models import BACKBONES, GraspNet
 from segmentation_models import SEGMENTERS, build_segmenter
@@ -122,6 +122,8 @@ def train(args):
                 task == "perception" and init["contract"]["depth_encoding"] != data["contract"]["depth_encoding"]):
             raise SystemExit(f"train.py: --init {args.init} was trained on another input contract than the data's")
         model.load_state_dict(init["model"])
+    class_weights = (segmentation_class_weights(data["semantic"], num_classes).to(device)
+                     if task == "segmentation" and args.class_balance == "sqrt-median" else None)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps = max(1, args.samples // args.batch)
     warmup = min(100, steps // 10 + 1)
@@ -159,7 +161,7 @@ def train(args):
                 loss, parts = perception_loss(model.forward_dict(x), b)
             else:
                 x = make_input(b["rgb"], b["depth"], mean, std, with_depth=False, contract=contract)
-                loss, parts = segmentation_loss(model(x), b)
+                loss, parts = segmentation_loss(model(x), b, class_weights)
             if not torch.isfinite(loss):
                 raise SystemExit(f"train.py: {args.arch} loss is {float(loss)} at step {step}; lower --lr")
             opt.zero_grad(set_to_none=True)
@@ -197,6 +199,9 @@ def train(args):
                      "train_scenes": n, "samples": steps * args.batch, "batch": args.batch, "steps": steps,
                      "optimizer": f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up {warmup} steps, cosine to 5 %",
                      "augmentation": "random horizontal and vertical flips", "seed": args.seed,
+                     **({"class_weights": {"method": "(median frequency / frequency)^0.5, clipped to 0.1-10",
+                                           "weights": [round(float(w), 4) for w in class_weights]}}
+                        if class_weights is not None else {}),
                      "wall_s": round(wall, 1), "threads": args.threads, "device": str(device),
                      "torch": str(torch.__version__), "machine": machine(),
                      **({"init": {"file": os.path.basename(args.init), "sha256": sha256_file(args.init),
@@ -221,6 +226,8 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--class-balance", choices=("sqrt-median", "none"), default="sqrt-median",
+                   help="segmenters: weight the cross-entropy by (median frequency / class frequency)^0.5")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
     p.add_argument("--checkpoint-every", type=int, default=800, help="samples between checkpoints")
