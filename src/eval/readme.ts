@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 
 /** The generated blocks of the README, each filled from RESULTS.md. */
-export const README_BLOCKS = ['models', 'policy'] as const;
+export const README_BLOCKS = ['models', 'real', 'policy'] as const;
 export type ReadmeBlock = (typeof README_BLOCKS)[number];
 
 const begin = (b: ReadmeBlock) =>
@@ -44,18 +44,25 @@ export function readmeBlocks(results: string, file: string): Record<ReadmeBlock,
   const header = trimmed(section(results, '# Results', file));
   const blank = header.findIndex((l) => l.trim() === '');
   const provenance = blank < 0 ? header : header.slice(0, blank); // its first paragraph: run and machine
-  const table1 = firstTable(
-    section(results, '## Table 1: multi-task grasp perception', file),
-    'Table 1',
-    file,
-  );
+  // Table 1 and, when the run pooled other datasets (`results --pooled`), the pooled table after it.
+  const table1Section = section(results, '## Table 1: multi-task grasp perception', file);
+  const table1 = firstTable(table1Section, 'Table 1', file);
+  const table1All = trimmed(table1Section.slice(table1Section.indexOf(table1[0])));
   const seg = firstTable(section(results, '## AttendSeg-style segmentation', file), 'segmentation', file);
   const policyHeading = results.split('\n').find((l) => l.startsWith('## Push-and-grasp policies'));
   if (!policyHeading)
     throw new Error(`${file}: no policy section (write it with grasp-perception results --policy)`);
   const policy = section(results, policyHeading, file);
+  // The real-frames section (`eval real --write-results`), with its heading's title.
+  const realHeading = results.split('\n').find((l) => l.startsWith('## Real frames'));
+  const real = realHeading
+    ? [`**${realHeading.slice(3)}**`, '', ...trimmed(section(results, realHeading, file))]
+    : [
+        'Not measured yet: `grasp-perception eval real --data DIR --write-results models/RESULTS.md` writes it.',
+      ];
   return {
-    models: [...provenance, '', ...table1, '', ...seg].join('\n'),
+    models: [...provenance, '', ...table1All, '', ...seg].join('\n'),
+    real: real.join('\n'),
     policy: trimmed(policy).join('\n'),
   };
 }

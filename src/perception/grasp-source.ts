@@ -25,9 +25,10 @@ export type GraspSource = (typeof GRASP_SOURCES)[number];
 
 /**
  * The default grasp source: the best on simulator design scenes of the shipped cells that no model was
- * trained on (docs/grasping.md, scripts/grasp-source-design.sh); it keeps the network's instances.
+ * trained on (docs/grasping.md, scripts/grasp-source-design.sh): with the contract-v2 model, the network's
+ * own grasps (it was hybrid with the v1 model, whose grasps did not transfer off its training cell).
  */
-export const DEFAULT_GRASP_SOURCE: GraspSource = 'hybrid';
+export const DEFAULT_GRASP_SOURCE: GraspSource = 'network';
 
 export interface GraspStageParams {
   source: GraspSource;

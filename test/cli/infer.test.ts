@@ -88,7 +88,7 @@ test('writes result.json with grasps and instances on the objects, and overlay.p
     expect(Math.abs(g.position.z - frame.depthExact[g.v * 640 + g.u])).toBeLessThan(0.01);
     expect(g.score).toBeGreaterThanOrEqual(0.5);
   }
-  // The default (hybrid) spreads grasps over surfaces: the best first, then each surface's best, ...
+  // The best grasp comes first (network: by score; the depth-based sources: each surface's best, then ...).
   expect(result.grasps[0].score).toBe(Math.max(...result.grasps.map((g) => g.score)));
   const overlay = decodePng(new Uint8Array(fs.readFileSync(path.join(out, 'overlay.png'))));
   expect([overlay.width, overlay.height, overlay.encoding]).toEqual([640, 480, 'rgb8']);

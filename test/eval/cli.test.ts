@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { runMain } from '../cli/run-main';
 import { loadScene, openDataset, writeDataset } from '../../src/dataset';
 import { PACKAGE_ROOT } from '../../src/msg';
-import { BACKGROUND_CLASS, BIN_CLASS } from '../../src/sim';
 
 jest.setTimeout(120_000);
 
@@ -19,13 +18,14 @@ let noTest = '';
 
 beforeAll(async () => {
   data = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-eval-'));
-  // Cluttered scenes (12-15 objects), so that some objects are occluded and every class appears.
+  // Cluttered scenes (12-15 objects), so that some objects are occluded and every class appears; a 4:3
+  // camera, as the shipped (contract v2) models were trained on.
   await writeDataset({
     out: data,
     scenes: 8,
     seed: 11,
-    width: 160,
-    height: 128,
+    width: 320,
+    height: 240,
     split: [25, 0, 75],
     objects: [12, 15],
   });
@@ -51,7 +51,6 @@ function expectFinite(m: Record<string, unknown>, keys: string[]): void {
 function baselines(dir: string): {
   majorityShare: number;
   majorityMiou: number;
-  binAndBackgroundShare: number;
   noObjectMiou: number;
   zeroSuctionMse: number;
 } {
@@ -72,11 +71,9 @@ function baselines(dir: string): {
   // present in the ground truth.
   // A segmenter that gets background and bin exactly right but no object pixel: at best IoU 1 for those
   // two classes and 0 for every object class present.
-  const binAndBackground = ((counts.get(BACKGROUND_CLASS) ?? 0) + (counts.get(BIN_CLASS) ?? 0)) / pixels;
   return {
     majorityShare: majority,
     majorityMiou: majority / counts.size,
-    binAndBackgroundShare: binAndBackground,
     noObjectMiou: 2 / counts.size,
     zeroSuctionMse: zeroMse,
   };
@@ -116,11 +113,15 @@ test('eval perception prints one JSON object with every metric, each above its t
   expect(m.visible_mask_ap).toBeGreaterThan(0.2);
   expect(m.amodal_mask_ap).toBeGreaterThan(0.2);
   expect(m.com_ap).toBeGreaterThan(0.4);
-  // Constant "not occluded" over the same matched objects (most objects are not occluded). The shipped
-  // model beats it by only 1.5 points here (0.892 vs 0.877 on 65 matched objects, 8 of them occluded).
+  // Constant "not occluded" over the same matched objects (most objects are not occluded) has accuracy
+  // occlusion_baseline, balanced accuracy 0.5 and occluded-class F1 0. This fixture has only 7 occluded
+  // objects among 69 matched (accuracy 0.884 vs 0.899 here), too few for a margin: the model must find an
+  // occluded one (F1 > 0) and beat any constant answer in balanced accuracy (0.555 here). The held-out
+  // figures (120 scenes, 87 occluded: balanced accuracy 0.64, F1 0.41) are in models/RESULTS.md.
   expect(m.occlusion_baseline).toBeGreaterThan(0.5);
   expect(m.occlusion_baseline).toBeLessThan(0.97);
-  expect(m.occlusion_accuracy).toBeGreaterThanOrEqual(Number(m.occlusion_baseline) + 0.01);
+  expect(m.occlusion_f1).toBeGreaterThan(0);
+  expect(m.occlusion_balanced_accuracy).toBeGreaterThan(0.5);
   // An all-zero suction heatmap.
   expect(m.suction_mse).toBeLessThan(0.5 * baselines(data).zeroSuctionMse);
 });
@@ -146,9 +147,9 @@ test('eval segmentation: pixel accuracy and mIoU above the majority class and a 
   expect(m.pixel_accuracy).toBeGreaterThan(b.majorityShare + 0.2);
   expect(m.miou).toBeLessThanOrEqual(1);
   expect(m.miou).toBeGreaterThan(b.majorityMiou + 0.2);
-  // Objects found, not only the bin and the background (0.879 vs 0.833, 0.384 vs 0.286 here).
+  // Objects found, not only the bin and the background: mIoU 0.366 vs 0.286 here. (Pixel accuracy is
+  // not compared with that segmenter's: class-balanced training trades background pixels for objects.)
   expect(b.noObjectMiou).toBeCloseTo(2 / 7, 6); // every class appears in these scenes
-  expect(m.pixel_accuracy).toBeGreaterThan(b.binAndBackgroundShare + 0.02);
   expect(m.miou).toBeGreaterThan(b.noObjectMiou + 0.05);
 });
 
@@ -219,7 +220,7 @@ test('wrong task and a missing manifest are one readable line each, exit 1; anot
   expect(size.code).toBe(0);
   expect(JSON.parse(size.out)).toMatchObject({
     camera_resolution: '64x48',
-    input_size: '160x128',
+    input_size: '192x144',
     images: 1,
   });
   const missing = await cli(['eval', 'segmentation', '--model', '/nonexistent/m.json', '--data', data]);
@@ -285,7 +286,7 @@ test('results --pooled: the other datasets are scored pooled in a second table a
     expect(r.code).toBe(0);
     const results = fs.readFileSync(path.join(models, 'RESULTS.md'), 'utf8');
     expect(results).toMatch(/Other cells, pooled: 4 held-out scenes of /);
-    expect(results).toMatch(/\| fast_graspnext \| 160x128 \(v1\) \|/);
+    expect(results).toMatch(/\| fast_graspnext \| 192x144 \(v2\) \|/);
     expect(results).toMatch(/\| attendseg \| other cells, pooled \|/);
     for (const name of ['fast_graspnext', 'attendseg']) {
       const metrics = (
@@ -328,9 +329,9 @@ test('eval perception at camera resolution (640x480) through the node path: boxe
     ]);
     expect(r.code).toBe(0);
     const m = JSON.parse(r.out) as Record<string, number | string>;
-    expect(m).toMatchObject({ camera_resolution: '640x480', input_size: '160x128', images: 3 });
-    // A random detector's AP over IoU 0.50:0.95 is near 0; the shipped (contract v1) model still finds
-    // objects through the squash at 640x480, and its masks, sampled from the logits per camera pixel, match.
+    expect(m).toMatchObject({ camera_resolution: '640x480', input_size: '192x144', images: 3 });
+    // A random detector's AP over IoU 0.50:0.95 is near 0; the shipped (contract v2) model finds objects
+    // through the letterbox at 640x480, and its masks, sampled from the logits per camera pixel, match.
     expect(m.amodal_bbox_ap).toBeGreaterThan(0.15);
     expect(m.visible_mask_ap).toBeGreaterThan(0.15);
     // Balanced accuracy is 0.5 for any constant answer; F1 of "occluded" is 0 for "never occluded".

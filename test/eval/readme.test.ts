@@ -20,6 +20,10 @@ test("the committed README's results blocks are RESULTS.md's tables, with the ru
     /^Measured by one `grasp-perception results .*` run on \d{4}-\d\d-\d\d, on .+, \d+ cores:/,
   );
   expect(blocks.policy).toMatch(/`grasp-perception eval policy --case all`/);
+  // The real-frame figures: every grasp source on the dev frames, with the command that measured them.
+  expect(blocks.real).toMatch(/^\*\*Real frames: .*\*\*\n\nMeasured by `grasp-perception eval real /);
+  for (const source of ['network', 'geometric', 'hybrid'])
+    expect(blocks.real).toMatch(new RegExp(`\\n\\| ${source} \\|`));
   expect(blocks.policy).toMatch(/intra-op thread\(s\), .+, \d+ cores\./);
   for (const name of ['fast_graspnext', 'resnet_graspnext_int8', 'lraspp', 'attendseg_int8']) {
     const row = results.split('\n').find((l) => l.startsWith(`| ${name} | `))!;
@@ -36,17 +40,17 @@ test('updateReadme replaces the blocks in place, idempotently; missing markers a
     const results = path.join(dir, 'RESULTS.md');
     const original = fs.readFileSync(RESULTS, 'utf8');
     // A new run: one changed figure in RESULTS.md must reach the README.
-    fs.writeFileSync(results, original.replace('| fast_graspnext | 1.90 |', '| fast_graspnext | 9.99 |'));
+    fs.writeFileSync(results, original.replace('| fast_graspnext | 640x480 |', '| fast_graspnext | 9.99 |'));
     const markers = fs
       .readFileSync(README, 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('<!-- results: '));
-    expect(markers).toHaveLength(4);
+    expect(markers).toHaveLength(6);
     fs.writeFileSync(
       readme,
-      `# R\n\nintro\n\n${markers[0]}\nstale\n${markers[1]}\n\nmiddle\n\n${markers[2]}\n${markers[3]}\nend\n`,
+      `# R\n\nintro\n\n${markers[0]}\nstale\n${markers[1]}\n\n${markers[2]}\n${markers[3]}\n\nmiddle\n\n${markers[4]}\n${markers[5]}\nend\n`,
     );
-    expect(updateReadme(readme, results)).toEqual(['models', 'policy']);
+    expect(updateReadme(readme, results)).toEqual(['models', 'real', 'policy']);
     const once = fs.readFileSync(readme, 'utf8');
     expect(once).toMatch(/^# R\n\nintro\n\n<!-- results: models begin/);
     expect(once).toContain('| fast_graspnext | 9.99 |');

@@ -54,14 +54,19 @@ test('min-max ranges over the training scenes equal an independent run of the mo
   };
   const model = await openModel(MANIFEST, { intraOpThreads: 1 });
   const m = model.manifest;
-  const [, , height, width] = m.input.shape;
   let lo = Infinity;
   let hi = -Infinity;
   try {
     for (const image of ds.splits.train.images) {
       const scene = loadScene(ds, image, []);
+      // The scene at its own (camera) resolution through the model's input contract, as the node feeds it.
+      const { width, height, intrinsics } = image;
       const out = await model.run(
-        modelInput(m, { color: rgbImage(width, height, scene.rgb), depth: { width, height, metres: scene.depth } }),
+        modelInput(m, {
+          color: rgbImage(width, height, scene.rgb),
+          depth: { width, height, metres: scene.depth },
+          intrinsics,
+        }),
       );
       for (const v of out[m.outputs[0].name]) {
         lo = Math.min(lo, v);

@@ -22,7 +22,9 @@ test('the shipped manifest loads and names its model file', () => {
   const { manifest, modelPath } = loadManifest(SHIPPED);
   expect(manifest.task).toBe('perception');
   expect(fs.existsSync(modelPath)).toBe(true);
-  expect(manifest.input.shape).toEqual([1, 4, 128, 160]);
+  // Input contract v2 (docs/models.md): a 4:3 input, letterboxed, depth as height above the support.
+  expect(manifest.input.shape).toEqual([1, 4, 144, 192]);
+  expect(manifest.input.contract).toMatchObject({ version: 2, fit: 'letterbox' });
 });
 
 test('missing, corrupt and replaced files each give one clear error', () => {
@@ -54,9 +56,9 @@ test('execution providers fall back down the list, reporting each skipped one', 
   expect(s.provider).toBe('cpu');
   expect(skipped).toHaveLength(2);
   expect(skipped[0]).toMatch(/^tensorrt: /);
-  const out = await s.run(new Float32Array(4 * 128 * 160));
-  expect(out.suction).toHaveLength(128 * 160);
-  await expect(s.run(new Float32Array(3))).rejects.toThrow(/input has 3 values, the model takes 81920/);
+  const out = await s.run(new Float32Array(4 * 144 * 192));
+  expect(out.suction).toHaveLength(144 * 192);
+  await expect(s.run(new Float32Array(3))).rejects.toThrow(/input has 3 values, the model takes 110592/);
   await s.release();
   await expect(openModel(SHIPPED, { executionProviders: ['gpu9000'] })).rejects.toThrow(
     /unknown execution provider gpu9000/,
@@ -83,8 +85,9 @@ test('input contract versions: format 1 (no contract) and format 2 (contract) lo
     };
     const v2 = { ...m, format_version: 2, input: { ...m.input, contract } };
     expect(loadManifest(write('v2.json', v2)).manifest.input.contract).toEqual(contract);
-    expect(loadManifest(c.manifest).manifest.input.contract).toBeUndefined();
-    expect(() => loadManifest(write('v2-none.json', { ...m, format_version: 2 }))).toThrow(
+    const v1 = { ...m, format_version: 1, input: { ...m.input, contract: undefined } };
+    expect(loadManifest(write('v1.json', v1)).manifest.input.contract).toBeUndefined();
+    expect(() => loadManifest(write('v2-none.json', { ...v1, format_version: 2 }))).toThrow(
       /v2-none\.json: format_version 2 needs input\.contract/,
     );
     expect(() => loadManifest(write('v1-with.json', { ...v2, format_version: 1 }))).toThrow(

@@ -84,7 +84,7 @@ describe('ros2 run: every node as its own process', () => {
         expect(p.z).toBeGreaterThan(0.3);
         expect(p.z).toBeLessThan(0.75);
         expect(Math.hypot(q.x, q.y, q.z, q.w)).toBeCloseTo(1, 4);
-        // The params file's grasp_source (hybrid) keeps grasps down to the geometric stage's least score.
+        // Any grasp source keeps grasps down to the geometric stage's least score at most (network: suction_threshold).
         expect(s.score).toBeGreaterThanOrEqual(DEFAULT_GEOMETRIC_PARAMS.minScore);
         expect(s.score).toBeLessThanOrEqual(1);
         expect(s.u).toBeLessThan(640);
