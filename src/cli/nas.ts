@@ -2,7 +2,7 @@
 // run-time choice of a model for a latency budget (what perception_node's latency_budget_ms does).
 import * as path from 'node:path';
 import { type Command } from 'commander';
-import { DEFAULT_SPACE, nasLatency, type NasLatencyOptions } from '../eval/nas-latency';
+import { DEFAULT_SPACE, nasLatency, timeManifests, type NasLatencyOptions } from '../eval/nas-latency';
 import { PACKAGE_ROOT } from '../msg';
 import { candidateManifests, selectForBudget, timeCandidates } from '../models/select';
 import { PERCEPTION_PARAMETERS } from '../nodes/perception/node';
@@ -63,6 +63,28 @@ export function registerNasCommands(program: Command, io: Io, integer: IntegerOp
       });
       io.out(`${JSON.stringify(r)}\n`);
     });
+  nas
+    .command('time')
+    .description(
+      'time perception manifests side by side on this machine (interleaved, as perception_node runs them); one JSON line per model',
+    )
+    .argument('<manifests...>', 'model manifests, e.g. models/mobilenet_graspnext.json')
+    .option(
+      '--threads <n>',
+      "onnxruntime intra-op threads (default: perception_node's)",
+      integer('--threads', 0, 256),
+      NODE_THREADS,
+    )
+    .option('--providers <list>', "execution providers (default: perception_node's)", providerList, [
+      ...NODE_PROVIDERS,
+    ])
+    .option('--warmup <n>', 'untimed runs per model', integer('--warmup', 0, 10_000), 10)
+    .option('--runs <n>', 'timed runs per model', integer('--runs', 1, 100_000), 50)
+    .action(
+      async (files: string[], o: { threads: number; providers: string[]; warmup: number; runs: number }) => {
+        for (const t of await timeManifests(files, o)) io.out(`${JSON.stringify(t)}\n`);
+      },
+    );
   nas
     .command('select')
     .description(

@@ -2,6 +2,8 @@
 // subnets of a search space are exported to ONNX by the training code (training/nas/export_nas.py,
 // fp32 and int8) and timed here with onnxruntime-node as perception_node runs them (batch 1, its thread
 // count and execution providers): warm-up, then p50/p90/p99. One JSON line per subnet and precision.
+// `nas time` times given manifests side by side the same way (the baseline the search's latency budgets
+// are fractions of, and the shipped front points).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,7 +11,7 @@ import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../msg';
 import { loadManifest } from '../models/manifest';
 import { openModel } from '../models/session';
-import { timeSession } from '../models/timing';
+import { elapsedMs, latencyStats } from '../models/timing';
 
 export const PYTHON = '/usr/bin/python3';
 export const DEFAULT_SPACE = path.join(PACKAGE_ROOT, 'training', 'nas', 'spaces', 'default.json');
@@ -105,42 +107,31 @@ export async function nasLatency(
   if (!fs.existsSync(o.space)) throw new Error(`${o.space}: search space not found`);
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   const subnets = await exportSubnets(o, work);
-  const { cpu, cores } = machineName();
   const lines: string[] = [];
   for (const s of subnets) {
     for (const file of s.files) {
       const { manifest } = loadManifest(file);
       if (!manifest.nas) throw new Error(`${file}: not a NAS subnet manifest (no nas section)`);
-      const session = await openModel(file, {
-        executionProviders: o.providers,
-        intraOpThreads: o.threads,
-        warmupRuns: 0,
-      });
-      let t;
-      try {
-        t = await timeSession(session, o);
-      } finally {
-        await session.release();
-      }
+      const [t] = await timeManifests([file], o);
       const rec: LatencyRecord = {
         index: s.index,
-        name: manifest.name,
-        precision: manifest.precision,
+        name: t.name,
+        precision: t.precision,
         space: manifest.nas.space,
         encoding: manifest.nas.encoding,
-        input: [...manifest.input.shape],
-        params: manifest.complexity.params,
-        macs: manifest.complexity.macs,
-        p50_ms: t.p50,
-        p90_ms: t.p90,
-        p99_ms: t.p99,
-        warmup: o.warmup,
-        runs: o.runs,
-        threads: o.threads,
-        provider: session.provider,
-        cpu,
-        cores,
-        load_avg_1m: +os.loadavg()[0].toFixed(2),
+        input: t.input,
+        params: t.params,
+        macs: t.macs,
+        p50_ms: t.p50_ms,
+        p90_ms: t.p90_ms,
+        p99_ms: t.p99_ms,
+        warmup: t.warmup,
+        runs: t.runs,
+        threads: t.threads,
+        provider: t.provider,
+        cpu: t.cpu,
+        cores: t.cores,
+        load_avg_1m: t.load_avg_1m,
         seed: o.seed,
       };
       lines.push(JSON.stringify(rec));
@@ -149,4 +140,81 @@ export async function nasLatency(
   }
   fs.writeFileSync(o.out, `${lines.join('\n')}\n`);
   return { records: lines.length, out: o.out, work };
+}
+
+export interface TimingOptions {
+  threads: number;
+  providers: string[];
+  warmup: number;
+  runs: number;
+}
+
+export interface ManifestTiming {
+  file: string;
+  name: string;
+  precision: string;
+  input: number[];
+  params: number;
+  macs: number;
+  /** The manifest's search encoding, if it is a NAS model. */
+  encoding: number[] | null;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  warmup: number;
+  runs: number;
+  threads: number;
+  provider: string;
+  cpu: string;
+  cores: number;
+  load_avg_1m: number;
+}
+
+/** Times several manifests in one run, interleaved run by run (load affects all alike): warm-up each, then
+ *  `runs` rounds of one inference per model. */
+export async function timeManifests(files: readonly string[], o: TimingOptions): Promise<ManifestTiming[]> {
+  const sessions = [];
+  try {
+    for (const file of files)
+      sessions.push(
+        await openModel(file, { executionProviders: o.providers, intraOpThreads: o.threads, warmupRuns: 0 }),
+      );
+    const inputs = sessions.map((s) => new Float32Array(s.manifest.input.shape.reduce((a, b) => a * b, 1)));
+    for (const [k, s] of sessions.entries()) for (let i = 0; i < o.warmup; i++) await s.run(inputs[k]);
+    const samples = sessions.map(() => [] as number[]);
+    for (let r = 0; r < o.runs; r++) {
+      for (const [k, s] of sessions.entries()) {
+        const t0 = process.hrtime.bigint();
+        await s.run(inputs[k]);
+        samples[k].push(elapsedMs(t0));
+      }
+    }
+    const { cpu, cores } = machineName();
+    const load = +os.loadavg()[0].toFixed(2);
+    return sessions.map((s, k) => {
+      const t = latencyStats(samples[k]);
+      const m = s.manifest;
+      return {
+        file: path.resolve(files[k]),
+        name: m.name,
+        precision: m.precision,
+        input: [...m.input.shape],
+        params: m.complexity.params,
+        macs: m.complexity.macs,
+        encoding: m.nas?.encoding ?? null,
+        p50_ms: t.p50,
+        p90_ms: t.p90,
+        p99_ms: t.p99,
+        warmup: o.warmup,
+        runs: o.runs,
+        threads: o.threads,
+        provider: s.provider,
+        cpu,
+        cores,
+        load_avg_1m: load,
+      };
+    });
+  } finally {
+    for (const s of sessions) await s.release();
+  }
 }

@@ -139,7 +139,13 @@ export const manifestSchema = z.object({
       space: z.string(),
       encoding: z.array(z.number().int().nonnegative()),
       arch: z.record(z.string(), z.unknown()),
+      /** A shipped front point (training/nas/ship.py): its latency on the machine that shipped it. */
+      measured_latency: z
+        .object({ p50_ms: z.number(), p90_ms: z.number(), cpu: z.string(), threads: z.number() })
+        .passthrough()
+        .optional(),
     })
+    .passthrough()
     .optional(),
   metrics: z.record(z.string(), z.unknown()),
 });

@@ -1,10 +1,12 @@
 // RAM-NAS (docs/nas.md): the Python unit tests of training/nas (search space and encoding round trip,
 // weight sharing, distillation, surrogates on a toy dataset, NSGA-II on ZDT1), and `npm run nas -- --budget
-// quick` end to end (data, supernet, latency on this machine, surrogates, both NSGA-II searches).
+// quick` end to end (data, supernet, latency on this machine, surrogates, both NSGA-II searches, the proxy
+// check against the runtime's metrics, three front points shipped with int8 versions and measured latency).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeDataset } from '../../src/dataset';
+import { loadManifest } from '../../src/models/manifest';
 import { runPythonWithStderr } from './python-tools';
 
 const TEN_MINUTES = 10 * 60_000;
@@ -41,6 +43,10 @@ test('npm run nas -- --budget quick: every step runs and writes its outputs', ()
       pareto_png: string;
       sample_efficiency_png: string;
       front: { name: string; score: number; predicted_latency_ms: number }[];
+      proxy_kendall: Record<string, number | null>;
+      reference: { name: string; p50_ms: number; budget_basis_p50_ms: number };
+      shipped: { name: string; budget_ms: number; fraction: number; measured_p50_ms: number }[];
+      models: string;
     };
     expect(['mlp', 'cart', 'rbf', 'gp']).toContain(s.surrogate);
     expect(Object.keys(s.kendall_tau).sort()).toEqual(['cart', 'flops', 'gp', 'mlp', 'rbf']);
@@ -65,6 +71,31 @@ test('npm run nas -- --budget quick: every step runs and writes its outputs', ()
       expect(r.p90_ms as number).toBeGreaterThanOrEqual(r.p50_ms as number);
     }
     expect(fs.existsSync(path.join(work, 'supernet', 'supernet.pt'))).toBe(true);
+    // The proxy is checked against the runtime's six task metrics; three front points ship for three budgets.
+    expect(Object.keys(s.proxy_kendall).sort()).toEqual([
+      'amodal_bbox_ap',
+      'amodal_mask_ap',
+      'com_ap',
+      'occlusion_balanced_accuracy',
+      'suction_mse',
+      'visible_mask_ap',
+    ]);
+    expect(s.reference.name).toBe('mobilenet_graspnext');
+    expect(s.shipped.map((x) => [x.name, x.fraction])).toEqual([
+      ['fast_graspnext_nas_l', 0.5],
+      ['fast_graspnext_nas_m', 0.25],
+      ['fast_graspnext_nas_s', 0.125],
+    ]);
+    for (const x of s.shipped) {
+      expect(x.budget_ms).toBeCloseTo(s.reference.budget_basis_p50_ms * x.fraction, 2);
+      for (const suffix of ['', '_int8']) {
+        const { manifest } = loadManifest(path.join(s.models, `${x.name}${suffix}.json`));
+        expect(manifest.precision).toBe(suffix ? 'int8' : 'fp32');
+        expect(manifest.nas?.encoding.length).toBeGreaterThan(0);
+        expect(manifest.nas?.measured_latency?.p50_ms).toBeGreaterThan(0);
+        expect(manifest.nas?.measured_latency?.cpu).toBe(recs[0].cpu);
+      }
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -9,8 +9,11 @@ Steps (each skipped when its output exists, supernet training resumes from its c
 2. supernet: nas/train_supernet.py (sandwich rule, mutual decoupled distillation);
 3. latency: `grasp-perception nas latency` on this machine (random subnets, fp32 [+ int8]);
 4. surrogates: nas/surrogates.py (MLP, CART, RBF, GP; FLOPs beside them; choice by cross-validated tau);
-5. search: nas/search.py (NSGA-II on validation loss x predicted latency, and on validation loss x FLOPs).
-Prints one JSON summary line. Shipping front points (fine-tuning, export, int8) is docs/nas.md's next step.
+5. search: nas/search.py (NSGA-II on validation loss x predicted latency, and on validation loss x FLOPs);
+6. proxy check: nas/proxy_check.py (the validation loss against the runtime's task metrics on N subnets);
+7. ship: nas/ship.py (three front points for 1/2, 1/4, 1/8 of the MobileNet baseline's measured latency,
+   fine-tuned, exported with int8 versions and timed; into models/ for the full budget, WORK/models for quick).
+Prints one JSON summary line.
 """
 
 import argparse
@@ -29,10 +32,12 @@ PY = sys.executable
 BUDGETS = {
     "full": {"space": "default.json", "scenes": 2400, "split": "80/5/15", "camera": "640x480", "samples": 48000,
              "batch": 8, "latency_samples": 100, "int8": True, "warmup": 10, "runs": 50, "population": 40,
-             "generations": 20, "calib_batches": 4, "max_val": None},
+             "generations": 20, "calib_batches": 4, "max_val": None, "proxy_subnets": 20, "ship_samples": 19200,
+             "calibration_images": 64},
     "quick": {"space": "quick.json", "scenes": 8, "split": "50/25/25", "camera": "128x96", "samples": 4,
               "batch": 2, "latency_samples": 10, "int8": False, "warmup": 1, "runs": 3, "population": 4,
-              "generations": 1, "calib_batches": 1, "max_val": 2},
+              "generations": 1, "calib_batches": 1, "max_val": 2, "proxy_subnets": 3, "ship_samples": 4,
+             "calibration_images": 2},
 }
 DATA_SEED = 11  # the dataset seeds of docs/nas.md (disjoint from the perception pipeline's 1)
 
@@ -48,6 +53,8 @@ def main(argv=None):
     p.add_argument("--work", default=os.path.join(ROOT, "out", "nas"))
     p.add_argument("--data", action="append", default=None, help="existing contract v2 datasets instead of step 1")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--models", default=None, help="where the shipped front points go (default: models/ for full, "
+                                                   "WORK/models for quick)")
     a = p.parse_args(argv)
     b = BUDGETS[a.budget]
     started = time.time()
@@ -75,11 +82,26 @@ def main(argv=None):
     search_dir = os.path.join(a.work, "search")
     run([PY, os.path.join(NAS, "surrogates.py"), "--latency", latency, "--space", space, "--out", search_dir],
         stdout=subprocess.DEVNULL)
-    run([PY, os.path.join(NAS, "search.py"), "--supernet", supernet, "--latency", latency, "--out", search_dir,
-         "--population", str(b["population"]), "--generations", str(b["generations"]),
-         "--calib-batches", str(b["calib_batches"]), "--threads", str(a.threads),
-         *(["--max-val", str(b["max_val"])] if b["max_val"] else []),
-         *[x for d in datas for x in ("--data", d)]], stdout=subprocess.DEVNULL)
+    data_args = [x for d in datas for x in ("--data", d)]
+    if not os.path.exists(os.path.join(search_dir, "search.json")):
+        run([PY, os.path.join(NAS, "search.py"), "--supernet", supernet, "--latency", latency, "--out", search_dir,
+             "--population", str(b["population"]), "--generations", str(b["generations"]),
+             "--calib-batches", str(b["calib_batches"]), "--threads", str(a.threads),
+             *(["--max-val", str(b["max_val"])] if b["max_val"] else []), *data_args], stdout=subprocess.DEVNULL)
+    proxy_file = os.path.join(search_dir, "proxy_check.json")
+    if not os.path.exists(proxy_file):
+        run([PY, os.path.join(NAS, "proxy_check.py"), "--supernet", supernet, "--search",
+             os.path.join(search_dir, "search.json"), "--subnets", str(b["proxy_subnets"]), "--out", search_dir,
+             "--calib-batches", str(b["calib_batches"]), "--threads", str(a.threads),
+             *(["--max-val", str(b["max_val"])] if b["max_val"] else []), *data_args], stdout=subprocess.DEVNULL)
+    models = a.models or (os.path.join(ROOT, "models") if a.budget == "full" else os.path.join(a.work, "models"))
+    shipped = run([PY, os.path.join(NAS, "ship.py"), "--work", a.work, "--models", models, "--samples",
+                   str(b["ship_samples"]), "--batch", str(b["batch"]), "--calibration-images",
+                   str(b["calibration_images"]), "--warmup", str(b["warmup"]), "--runs", str(b["runs"]),
+                   "--threads", str(a.threads), *data_args], stdout=subprocess.PIPE, text=True)
+    ship = json.loads(shipped.stdout.strip().splitlines()[-1])
+    with open(proxy_file) as f:
+        proxy = json.load(f)
     with open(os.path.join(search_dir, "surrogates.json")) as f:
         sur = json.load(f)
     with open(os.path.join(search_dir, "search.json")) as f:
@@ -91,6 +113,8 @@ def main(argv=None):
                "sample_efficiency_png": os.path.join(search_dir, "sample_efficiency.png"),
                "front": [{"name": q["name"], "score": q["score"], "predicted_latency_ms": q["predicted_latency_ms"]}
                          for q in search["latency"]["front"]],
+               "proxy_kendall": {k: v["kendall"] for k, v in proxy["correlation"].items()},
+               "shipped": ship["shipped"], "reference": ship["reference"], "models": ship["models"],
                "wall_s": round(time.time() - started, 1)}
     print(json.dumps(summary))
 

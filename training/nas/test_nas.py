@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from complexity import count_macs, count_params  # noqa: E402
 from nas.distill import dense_dkd  # noqa: E402
 from nas.nsga2 import hypervolume, nsga2, zdt1  # noqa: E402
+from nas.proxy_check import METRICS, choose_subnets, correlations  # noqa: E402
+from nas.ship import pick  # noqa: E402
 from nas.space import FAST_GRASPNEXT, decode, encode, extreme, genes, load_space, sample  # noqa: E402
 from nas.supernet import build_subnet, build_supernet, extract_subnet  # noqa: E402
 from nas.surrogates import Surrogate, evaluate, rank_metrics  # noqa: E402
@@ -199,6 +201,38 @@ class Nsga2(unittest.TestCase):
         _, front, evals = nsga2(objectives, 2, card, population=16, generations=5, seed=2)
         self.assertGreater(len({tuple(i) for i in front}), 4)
         self.assertGreater(evals, 16)
+
+
+class ShippingTheFront(unittest.TestCase):
+    FRONT = [{"name": "a", "score": 3.0, "predicted_latency_ms": 1.0},
+             {"name": "b", "score": 2.0, "predicted_latency_ms": 2.0},
+             {"name": "c", "score": 1.0, "predicted_latency_ms": 4.0}]
+
+    def test_each_budget_takes_the_best_fitting_point_or_the_fastest_when_none_fits(self):
+        self.assertEqual([(pick(self.FRONT, b)[0]["name"], pick(self.FRONT, b)[1]) for b in (5.0, 3.0, 1.0, 0.5)],
+                         [("c", True), ("b", True), ("a", True), ("a", False)])
+
+
+class ProxyCheck(unittest.TestCase):
+    def test_correlations_are_signed_so_that_plus_one_means_the_proxy_ranks_like_the_metric(self):
+        losses = [1.0, 2.0, 3.0, 4.0]
+        metrics = [{k: (1 - l / 10 if higher else l / 10) for k, higher in METRICS.items()} for l in losses]
+        metrics[0]["occlusion_balanced_accuracy"] = None  # undefined on a split without occluded instances
+        c = correlations(losses, metrics)
+        for k in METRICS:
+            self.assertAlmostEqual(c[k]["kendall"], 1.0)
+            self.assertAlmostEqual(c[k]["spearman"], 1.0)
+        self.assertEqual(c["occlusion_balanced_accuracy"]["n"], 3)
+        reversed_ = correlations(losses[::-1], metrics)
+        self.assertAlmostEqual(reversed_["amodal_bbox_ap"]["kendall"], -1.0)
+
+    def test_subnets_are_the_front_then_distinct_random_ones(self):
+        front = [extreme(SPACE, True), extreme(SPACE, False), extreme(SPACE, True)]
+        chosen = choose_subnets(SPACE, front, 6, seed=3)
+        self.assertEqual(chosen[:2], front[:2])
+        self.assertEqual(len({repr(a) for a in chosen}), 6)
+        for a in chosen:
+            decode(SPACE, encode(SPACE, a))
 
 
 if __name__ == "__main__":

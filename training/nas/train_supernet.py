@@ -58,7 +58,9 @@ def train(args):
         with open(args.subnet) as f:
             single = json.load(f)
         single = single.get("arch", single)
-    space = load_space(args.space)
+    init = torch.load(args.init, map_location="cpu") if args.init else None
+    # A subnet fine-tuned from a supernet lives in that supernet's space (a quick or a default one).
+    space = init["space"] if init else load_space(args.space)
     if single is not None:
         encode(space, single)  # a subnet outside the space is refused here
     resolutions = [single["resolution"]] if single else space["resolutions"]
@@ -66,7 +68,6 @@ def train(args):
     first = data[tuple(resolutions[0])]
     with open(os.path.join(args.data[0], "dataset.json")) as f:
         dataset_manifest = json.load(f)
-    init = torch.load(args.init, map_location="cpu") if args.init else None
     mean, std = (init["mean"], init["std"]) if init else normalisation(first)
     if single is not None:
         model = build_subnet(single)
