@@ -39,6 +39,15 @@ const number = (name: string, lo: number, hi: number) => (v: string) => {
   return n;
 };
 
+/** Option parser: WIDTHxHEIGHT of a camera (sim_node's range), else one readable error. */
+const cameraSize = (v: string): { width: number; height: number } => {
+  const m = /^(\d+)x(\d+)$/.exec(v.trim());
+  const [width, height] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (!m || width < 32 || width > 1920 || height < 24 || height > 1080)
+    throw new Error(`--camera must be WIDTHxHEIGHT from 32x24 to 1920x1080, like 640x480; got '${v}'`);
+  return { width, height };
+};
+
 /** A progress bar on stderr that stays quiet when --json output is being captured from a non-TTY. */
 function progress(label: string): { update: (done: number, total: number) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
@@ -167,6 +176,12 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       `failed-grasp memory: a failure is remembered for this many actions (default ${DEFAULT_FAILED_GRASP_MEMORY.actions})`,
       integer('--failed-grasp-actions', 0, 1000),
     )
+    .option(
+      '--camera <WxH>',
+      "camera resolution of the episodes (default sim_node's native 640x480)",
+      cameraSize,
+      { width: 640, height: 480 },
+    )
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 1)
     .option(
       '--record',
@@ -186,6 +201,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
         maxActions?: number;
         failedGraspRadius?: number;
         failedGraspActions?: number;
+        camera: { width: number; height: number };
         threads: number;
         record: boolean;
         json: boolean;

@@ -26,7 +26,7 @@ import {
   rememberAction,
 } from '../policy/grasp-memory';
 import { floorHalfExtents, workspaceGrid } from '../policy/heightmap';
-import { observeSim, POLICY_CAMERA } from '../policy/sim-observation';
+import { NATIVE_CAMERA, observeSim, simCamera } from '../policy/sim-observation';
 import { decide, policySpecs, type PolicySpecs, usesSuction } from '../policy/policy';
 import { checkSeeds, SEED_RANGES, type SeedRangeName } from '../policy/seeds';
 import { type SuctionSource, openSuctionSource } from '../policy/suction';
@@ -55,6 +55,8 @@ export interface PolicyEvalOptions {
   /** Random episodes are this cell's scenes (its bin, camera, objects); `objects` does not apply. */
   cell?: Cell;
   threads?: number;
+  /** Camera resolution (default sim_node's native 640 x 480; a cell's scenes take the size, not its intrinsics). */
+  camera?: { width: number; height: number };
   /** Action limit per episode (default 5 per object). */
   maxActions?: number;
   /** Which seed range the episodes come from (default 'evaluation'); the seeds must lie inside it. */
@@ -172,7 +174,7 @@ async function planSim(
   plan: EpisodePlan,
   o: PolicyEvalOptions,
 ): Promise<{ sim: BinPickingSim; workspace?: [number, number] }> {
-  const camera = POLICY_CAMERA;
+  const camera = o.camera ? simCamera(o.camera.width, o.camera.height) : NATIVE_CAMERA;
   if (plan.case === 'adversarial-generated')
     return { sim: await BinPickingSim.fromScenario(generateAdversarial(plan.seed), { camera }, plan.seed) };
   if (plan.case === 'adversarial')
@@ -249,6 +251,7 @@ export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<strin
     objects: o.cell ? null : o.objects,
     ...(o.cell ? { cell: o.cell.name } : {}),
     seeds: { range: seedRange, first: seedBase, last: seedBase + episodesPerCase - 1 },
+    camera: `${o.camera?.width ?? NATIVE_CAMERA.width}x${o.camera?.height ?? NATIVE_CAMERA.height}`,
     failed_grasp_memory: memory,
     ...summarise(records),
     gflops: m.complexity.gflops,

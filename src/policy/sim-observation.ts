@@ -12,8 +12,17 @@ export const simCameraModel = (f: SimFrame): CameraModel => ({
   d: [0, 0, 0, 0, 0],
 });
 
-/** 320 x 240 at the sim camera's field of view: the resolution policies train and are evaluated at. */
-export const POLICY_CAMERA = { width: 320, height: 240, fx: 307.5, fy: 307.5 };
+/** The sim camera (a RealSense colour stream's field of view, fx = 615 px at 640 wide) at width x height. */
+export const simCamera = (width: number, height: number) => {
+  const f = (615 * width) / 640;
+  return { width, height, fx: f, fy: f };
+};
+
+/** 320 x 240: the reference view of PTQ calibration, the latency bench and the invariance measurement. */
+export const POLICY_CAMERA = simCamera(320, 240);
+
+/** sim_node's native 640 x 480: what `eval policy` and the demo run at, as the nodes deliver it. */
+export const NATIVE_CAMERA = simCamera(640, 480);
 
 export async function observeSim(
   sim: BinPickingSim,
