@@ -90,6 +90,8 @@ type Metrics = Record<string, unknown> & {
   seeds?: { range: string; first: number; last: number };
   failed_grasp_memory?: { radius: number; actions: number };
   objects?: number | null;
+  /** The episodes' camera resolution (older records carry none: they ran at 320x240). */
+  camera?: string;
 };
 
 /** The policy section's markdown from manifests and measured latencies (reference: the first). */
@@ -131,13 +133,14 @@ export function policyTable(
       ),
     ),
   ];
+  const cameras = [...new Set(evaluated.map((t) => t.camera ?? '320x240'))];
   return [
     BEGIN,
     '## Push-and-grasp policies (Ferraro-style: full vs reduced vs PTQ vs QAT)',
     '',
     'Task metrics: `grasp-perception eval policy --case all` with `--record` (VPG protocol, exploration off; docs/policy.md),',
     `on ${seeds.join('; ') || 'no recorded seeds'} (episode k of each case uses seed first + k; evaluation seeds never chose a design),`,
-    `failed-grasp memory ${memory.join(' / ') || 'n/a'}. Completion = every object grasped, none lost, without more than 10`,
+    `camera ${cameras.join(' / ') || 'n/a'}, failed-grasp memory ${memory.join(' / ') || 'n/a'}. Completion = every object grasped, none lost, without more than 10`,
     'consecutive failures; grasp success = successful grasps / attempts; action efficiency = objects grasped / actions; objects',
     'lost = left the workspace other than by a grasp (of all objects). In %, with Wilson 95 % intervals (grasp attempts pooled).',
     '',

@@ -244,6 +244,7 @@ test('the policy table of RESULTS.md: ratios to policy_full, untrained rows say 
       runs: 4,
       objects: 10,
       seeds: { range: 'evaluation', first: 10_000, last: 10_001 },
+      camera: '640x480',
       failed_grasp_memory: { radius: 0.03, actions: 10 },
       cases: {
         random: {
@@ -274,7 +275,7 @@ test('the policy table of RESULTS.md: ratios to policy_full, untrained rows say 
     '| policy_reduced | fp32 | adversarial, hand-made (seen in design) | 2 | 0.0 | n/a | n/a | 0 of 6 |',
   );
   expect(table).toMatch(
-    /on evaluation seeds 10000\.\.10001 .*\n.*failed-grasp memory on \(radius 0\.03 m, 10 actions\)/,
+    /on evaluation seeds 10000\.\.10001 .*\n.*camera 640x480, failed-grasp memory on \(radius 0\.03 m, 10 actions\)/,
   );
   expect(table).toMatch(/\| policy_reduced \| fp32 \| 0\.000 \|.* \| 300x \| 200x \|/);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-results-'));
