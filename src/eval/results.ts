@@ -15,10 +15,17 @@ export const PERCEPTION_MODELS = [
   'efficientnet_graspnext',
   'mobilenet_graspnext',
   'fast_graspnext',
+  // RAM-NAS front points (training/nas/ship.py), when shipped.
+  'fast_graspnext_nas_l',
+  'fast_graspnext_nas_m',
+  'fast_graspnext_nas_s',
   'resnet_graspnext_int8',
   'efficientnet_graspnext_int8',
   'mobilenet_graspnext_int8',
   'fast_graspnext_int8',
+  'fast_graspnext_nas_l_int8',
+  'fast_graspnext_nas_m_int8',
+  'fast_graspnext_nas_s_int8',
 ] as const;
 export const SEGMENTATION_MODELS = ['lraspp', 'attendseg', 'lraspp_int8', 'attendseg_int8'] as const;
 
@@ -194,6 +201,9 @@ export async function writeResults(
     ['efficientnet_graspnext', 'efficientnet_graspnext_int8'],
     ['mobilenet_graspnext', 'mobilenet_graspnext_int8'],
     ['fast_graspnext', 'fast_graspnext_int8'],
+    ['fast_graspnext_nas_l', 'fast_graspnext_nas_l_int8'],
+    ['fast_graspnext_nas_m', 'fast_graspnext_nas_m_int8'],
+    ['fast_graspnext_nas_s', 'fast_graspnext_nas_s_int8'],
     ['lraspp', 'lraspp_int8'],
     ['attendseg', 'attendseg_int8'],
   ] as const;
