@@ -21,7 +21,7 @@ export interface DemoOptions {
   readonly headless: boolean;
   /** Policy manifest (default: policy_node's own default, the int8 model). */
   readonly model?: string;
-  /** Simulated camera (default sim_node's native 640 x 480, at 10 Hz). */
+  /** Simulated camera (default sim_node's own size, its native 640 x 480, at 10 Hz). */
   readonly camera?: { width: number; height: number; rate: number };
   readonly out: (s: string) => void;
   readonly rosArgs: readonly string[];
@@ -65,7 +65,7 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, unknown>> 
       parameterOverrides: {
         seed: o.seed,
         objects: o.objects,
-        ...(o.camera ?? { width: 640, height: 480, rate: 10 }),
+        ...(o.camera ?? { rate: 10 }),
       },
     });
     await start('perception_node', { namespace: NS });

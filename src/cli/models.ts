@@ -11,6 +11,7 @@ import {
   recordPolicyMetrics,
 } from '../eval/policy';
 import { DEFAULT_FAILED_GRASP_MEMORY } from '../policy/grasp-memory';
+import { NATIVE_CAMERA } from '../policy/sim-observation';
 import { updateReadme } from '../eval/readme';
 import { writeResults } from '../eval/results';
 import { evaluateSegmentation } from '../eval/segmentation';
@@ -180,7 +181,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       '--camera <WxH>',
       "camera resolution of the episodes (default sim_node's native 640x480)",
       cameraSize,
-      { width: 640, height: 480 },
+      { width: NATIVE_CAMERA.width, height: NATIVE_CAMERA.height },
     )
     .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 1)
     .option(

@@ -31,28 +31,13 @@ export interface NasLatencyOptions {
   onRecord?: (r: LatencyRecord) => void;
 }
 
-export interface LatencyRecord {
+/** One line of the latency dataset: a subnet's timing with its place in the sampled sequence and space. */
+export type LatencyRecord = Omit<ManifestTiming, 'file' | 'encoding'> & {
   index: number;
-  name: string;
-  precision: string;
   space: string;
   encoding: number[];
-  input: number[];
-  params: number;
-  macs: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  warmup: number;
-  runs: number;
-  threads: number;
-  provider: string;
-  cpu: string;
-  cores: number;
-  /** 1-minute load average when the model was timed (shared machines: read the timings against it). */
-  load_avg_1m: number;
   seed: number;
-}
+};
 
 /** The machine as RESULTS.md names it: CPU model and core count (training/machine.py's wording). */
 export function machineName(): { cpu: string; cores: number } {
@@ -112,26 +97,12 @@ export async function nasLatency(
     for (const file of s.files) {
       const { manifest } = loadManifest(file);
       if (!manifest.nas) throw new Error(`${file}: not a NAS subnet manifest (no nas section)`);
-      const [t] = await timeManifests([file], o);
+      const [{ file: _file, ...t }] = await timeManifests([file], o);
       const rec: LatencyRecord = {
         index: s.index,
-        name: t.name,
-        precision: t.precision,
+        ...t,
         space: manifest.nas.space,
         encoding: manifest.nas.encoding,
-        input: t.input,
-        params: t.params,
-        macs: t.macs,
-        p50_ms: t.p50_ms,
-        p90_ms: t.p90_ms,
-        p99_ms: t.p99_ms,
-        warmup: t.warmup,
-        runs: t.runs,
-        threads: t.threads,
-        provider: t.provider,
-        cpu: t.cpu,
-        cores: t.cores,
-        load_avg_1m: t.load_avg_1m,
         seed: o.seed,
       };
       lines.push(JSON.stringify(rec));
@@ -167,6 +138,7 @@ export interface ManifestTiming {
   provider: string;
   cpu: string;
   cores: number;
+  /** 1-minute load average when the models were timed (shared machines: read the timings against it). */
   load_avg_1m: number;
 }
 

@@ -251,7 +251,7 @@ export async function evaluatePolicy(o: PolicyEvalOptions): Promise<Record<strin
     objects: o.cell ? null : o.objects,
     ...(o.cell ? { cell: o.cell.name } : {}),
     seeds: { range: seedRange, first: seedBase, last: seedBase + episodesPerCase - 1 },
-    camera: `${o.camera?.width ?? NATIVE_CAMERA.width}x${o.camera?.height ?? NATIVE_CAMERA.height}`,
+    camera: `${(o.camera ?? NATIVE_CAMERA).width}x${(o.camera ?? NATIVE_CAMERA).height}`,
     failed_grasp_memory: memory,
     ...summarise(records),
     gflops: m.complexity.gflops,
