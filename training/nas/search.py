@@ -6,27 +6,56 @@
 Validation score: nas/proxy.py (multi-task loss on the validation split, BN recalibrated). Latency: the
 surrogate (nas/surrogates.py) fitted on every fp32 record of the latency dataset. The FLOPs search
 minimises (score, MACs); both fronts are drawn on the same axes (score against predicted latency) in
-OUT/pareto.png, as RAM-NAS's Figure 4 compares them; OUT/search.json lists both fronts.
+OUT/pareto.png, as RAM-NAS's Figure 4 compares them; OUT/search.json lists both fronts. Scores go to
+OUT/scores.jsonl as they are computed: run the same command again after an interruption and it resumes.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
-from complexity import count_macs  # noqa: E402
 from nas.nsga2 import nsga2  # noqa: E402
 from nas.proxy import ValidationProxy  # noqa: E402
-from nas.space import cardinalities, decode, features, load_space, name_of  # noqa: E402
-from nas.supernet import build_subnet  # noqa: E402
-from nas.surrogates import Surrogate, load_records  # noqa: E402
+from nas.space import cardinalities, decode, encode, name_of  # noqa: E402
+from nas.supernet import macs_of  # noqa: E402
+from nas.surrogates import Surrogate, latency_features, load_records  # noqa: E402
 
 
-def macs_of(arch):
-    w, h = arch["resolution"]
-    return count_macs(build_subnet(arch), (1, 4, h, w))
+class ScoreCache:
+    """Validation scores kept in OUT/scores.jsonl as they are computed, so an interrupted search resumes: the
+    seeded NSGA-II replays the same generations and only unscored subnets run. The first line names what the
+    scores depend on (the supernet's bytes and the proxy's settings); a mismatch starts a new file."""
+
+    def __init__(self, path, score, **settings):
+        self.path, self.score, self.scores = path, score, {}
+        h = hashlib.sha1()
+        with open(settings.pop("supernet"), "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        self.header = {"supernet_sha1": h.hexdigest(), **settings}
+        if os.path.exists(path):
+            with open(path) as f:
+                lines = [json.loads(line) for line in f if line.strip()]
+            if lines and lines[0] == self.header:
+                self.scores = {tuple(r["encoding"]): r["score"] for r in lines[1:]}
+                print(f"search.py: {len(self.scores)} scores resumed from {path}", file=sys.stderr)
+            else:
+                os.replace(path, path + ".stale")
+        if not self.scores:
+            with open(path, "w") as f:
+                f.write(json.dumps(self.header) + "\n")
+
+    def __call__(self, space, arch):
+        key = tuple(encode(space, arch))
+        if key not in self.scores:
+            self.scores[key] = float(self.score(arch))
+            with open(self.path, "a") as f:
+                f.write(json.dumps({"encoding": list(key), "score": self.scores[key]}) + "\n")
+        return self.scores[key]
 
 
 def run_search(score, latency, macs, space, population, generations, seed):
@@ -95,9 +124,13 @@ def main(argv=None):
         with open(os.path.join(a.out, "surrogates.json")) as f:
             kind = json.load(f)["choice"]
     recs = load_records(a.latency, "fp32")
-    sur = Surrogate(kind).fit([features(space, r["encoding"]) for r in recs], [r["p50_ms"] for r in recs])
-    latency = lambda arch: float(sur.predict([features(space, encode_of(space, arch))])[0])  # noqa: E731
-    fronts = run_search(proxy, latency, macs_of, space, a.population, a.generations, a.seed)
+    sur = Surrogate(kind).fit([latency_features(space, r["encoding"], r["macs"]) for r in recs],
+                              [r["p50_ms"] for r in recs])
+    latency = lambda arch: float(sur.predict([latency_features(space, encode(space, arch), macs_of(arch))])[0])  # noqa: E731
+    scores = ScoreCache(os.path.join(a.out, "scores.jsonl"), proxy, supernet=a.supernet,
+                        data=[os.path.abspath(d) for d in a.data], calib_batches=a.calib_batches, max_val=a.max_val)
+    fronts = run_search(lambda arch: scores(space, arch), latency, macs_of, space, a.population, a.generations,
+                        a.seed)
     machine = sorted({f"{r['cpu']}, {r['threads']} thread(s), {r['provider']}" for r in recs})
     result = {"surrogate": kind, "population": a.population, "generations": a.generations, "seed": a.seed,
               "machine": machine, "wall_s": round(time.time() - started, 1), **fronts}
@@ -107,11 +140,6 @@ def main(argv=None):
                 f"NSGA-II {a.population} x {a.generations}; latency surrogate {kind.upper()} on {'; '.join(machine)}")
     print(json.dumps({"wall_s": result["wall_s"], "latency_front": len(fronts["latency"]["front"]),
                       "flops_front": len(fronts["flops"]["front"])}))
-
-
-def encode_of(space, arch):
-    from nas.space import encode
-    return encode(space, arch)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import nas.paths  # noqa: F401  (training/ on sys.path)
+from complexity import count_macs
 from nas.space import HEADS, max_arch
 from perception_models import IN_CHANNELS, NUM_PROTOS, OUTPUT_NAMES, STRIDE
 
@@ -347,6 +348,12 @@ class GraspSupernet(nn.Module):
 
 def build_supernet(space):
     return GraspSupernet(max_arch(space)).set_active(max_arch(space))
+
+
+def macs_of(arch):
+    """Multiply-accumulates of one subnet at its own input size (batch 1)."""
+    w, h = arch["resolution"]
+    return count_macs(build_subnet(arch), (1, IN_CHANNELS, h, w))
 
 
 def build_subnet(arch):

@@ -20,10 +20,11 @@ from complexity import count_macs, count_params  # noqa: E402
 from nas.distill import dense_dkd  # noqa: E402
 from nas.nsga2 import hypervolume, nsga2, zdt1  # noqa: E402
 from nas.proxy_check import METRICS, choose_subnets, correlations  # noqa: E402
+from nas.search import ScoreCache  # noqa: E402
 from nas.ship import pick  # noqa: E402
-from nas.space import FAST_GRASPNEXT, decode, encode, extreme, genes, load_space, sample  # noqa: E402
+from nas.space import FAST_GRASPNEXT, decode, encode, extreme, features, genes, load_space, sample  # noqa: E402
 from nas.supernet import build_subnet, build_supernet, extract_subnet  # noqa: E402
-from nas.surrogates import Surrogate, evaluate, rank_metrics  # noqa: E402
+from nas.surrogates import Surrogate, evaluate, latency_features, rank_metrics  # noqa: E402
 from perception_models import GraspNet  # noqa: E402
 
 torch.set_num_threads(2)
@@ -201,6 +202,41 @@ class Nsga2(unittest.TestCase):
         _, front, evals = nsga2(objectives, 2, card, population=16, generations=5, seed=2)
         self.assertGreater(len({tuple(i) for i in front}), 4)
         self.assertGreater(evals, 16)
+
+
+class ResumableSearch(unittest.TestCase):
+    def test_scores_are_kept_and_a_changed_supernet_starts_afresh(self):
+        calls = []
+
+        def score(arch):
+            calls.append(arch["resolution"])
+            return float(arch["resolution"][0])
+
+        archs = [extreme(SPACE, False), extreme(SPACE, True)]
+        with tempfile.TemporaryDirectory() as d:
+            sup, path = os.path.join(d, "supernet.pt"), os.path.join(d, "scores.jsonl")
+            with open(sup, "wb") as f:
+                f.write(b"weights one")
+            first = ScoreCache(path, score, supernet=sup, calib_batches=4)
+            self.assertEqual([first(SPACE, a) for a in archs], [128.0, 320.0])
+            again = ScoreCache(path, score, supernet=sup, calib_batches=4)
+            self.assertEqual([again(SPACE, a) for a in archs], [128.0, 320.0])
+            self.assertEqual(len(calls), 2)  # the second search scored nothing
+            with open(sup, "wb") as f:
+                f.write(b"weights two")
+            ScoreCache(path, score, supernet=sup, calib_batches=4)(SPACE, archs[0])
+            self.assertEqual(len(calls), 3)
+            self.assertTrue(os.path.exists(path + ".stale"))
+
+
+class LatencyFeatures(unittest.TestCase):
+    def test_the_encoding_then_log_macs_scaled_to_the_spaces_range(self):
+        small, large = extreme(SPACE, False), extreme(SPACE, True)
+        n = len(encode(SPACE, small))
+        lo = latency_features(SPACE, encode(SPACE, small), count_macs(build_subnet(small), (1, 4, 96, 128)))
+        hi = latency_features(SPACE, encode(SPACE, large), count_macs(build_subnet(large), (1, 4, 240, 320)))
+        self.assertEqual((len(lo), lo[:n], lo[n]), (n + 1, features(SPACE, encode(SPACE, small)), 0.0))
+        self.assertEqual((hi[:n], round(hi[n], 9)), (features(SPACE, encode(SPACE, large)), 1.0))
 
 
 class ShippingTheFront(unittest.TestCase):

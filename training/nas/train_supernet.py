@@ -1,7 +1,7 @@
 """Train the supernet with the sandwich rule and mutual decoupled distillation, or fine-tune one subnet.
 
     /usr/bin/python3 training/nas/train_supernet.py --space training/nas/spaces/default.json \
-        --data DIR [--data DIR2 ...] --out runs/supernet --samples 48000
+        --data DIR [--data DIR2 ...] --out runs/supernet --samples 19200
     /usr/bin/python3 training/nas/train_supernet.py --subnet arch.json --init runs/supernet/supernet.pt \
         --data DIR --out runs/nas_s --samples 9600        # one subnet, weights inherited from the supernet
 
@@ -182,7 +182,8 @@ def parser():
     p.add_argument("--out", required=True)
     p.add_argument("--subnet", default=None, help="train this one architecture (JSON: an arch dict, or {arch: ...})")
     p.add_argument("--init", default=None, help="with --subnet: start from this supernet.pt's shared weights")
-    p.add_argument("--samples", type=int, default=48000, help="training budget in images per subnet")
+    p.add_argument("--samples", type=int, default=19200,
+                   help="training budget in images per subnet (default: the baselines' 19200)")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=1e-4)
