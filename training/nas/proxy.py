@@ -14,9 +14,11 @@ from nas.supernet import EBatchNorm, build_supernet  # noqa: E402
 from training_data import batch, load_split_v2, make_input  # noqa: E402
 
 
-def load_split_dirs(dirs, split, size):
+def load_split_dirs(dirs, split, size, limit=None):
+    """One split of every dataset at one input size, concatenated; `limit`: the first scenes of each dataset."""
     parts = [load_split_v2(d, split, size[0], size[1]) for d in dirs]
-    return {k: torch.cat([p[k] for p in parts]) for k in parts[0] if k not in ("version", "contract", "aspects")}
+    keys = [k for k in parts[0] if k not in ("version", "contract", "aspects")]
+    return {k: torch.cat([p[k][:limit] if limit else p[k] for p in parts]) for k in keys}
 
 
 class ValidationProxy:
@@ -27,32 +29,34 @@ class ValidationProxy:
         self.model = build_supernet(self.space)
         self.model.load_state_dict(ckpt["model"])
         self.dirs, self.calib_batches, self.batch_size, self.max_val = dirs, calib_batches, batch_size, max_val
-        self.train, self.val = {}, {}
+        self.calib, self.val = {}, {}
         self.cache = {}
 
     def _data(self, size):
         if size not in self.val:
-            self.train[size] = load_split_dirs(self.dirs, "train", size)
-            v = load_split_dirs(self.dirs, "val", size)
-            if self.max_val:
-                v = {k: t[: self.max_val] for k, t in v.items()}
-            self.val[size] = v
-        return self.train[size], self.val[size]
+            train = load_split_dirs(self.dirs, "train", size)
+            # Keep only the calibration scenes (the same seeded draw for every subnet): the full training
+            # split at every size would hold gigabytes for 32 images.
+            g = torch.Generator().manual_seed(0)
+            n = train["rgb"].shape[0]
+            idx = torch.cat([torch.randint(0, n, (self.batch_size,), generator=g) for _ in range(self.calib_batches)])
+            self.calib[size] = batch(train, idx)
+            del train
+            self.val[size] = load_split_dirs(self.dirs, "val", size, self.max_val)
+        return self.calib[size], self.val[size]
 
     def _input(self, b):
         return make_input(b["rgb"], b["depth"], self.mean, self.std, contract=2)
 
     @torch.no_grad()
-    def calibrate_bn(self, train):
+    def calibrate_bn(self, calib):
         bns = [m for m in self.model.modules() if isinstance(m, EBatchNorm)]
         for m in bns:
             m.reset_running_stats()
             m.momentum = None  # cumulative average over the calibration batches
         self.model.train()
-        n = train["rgb"].shape[0]
-        g = torch.Generator().manual_seed(0)
-        for _ in range(self.calib_batches):
-            self.model.forward_dict(self._input(batch(train, torch.randint(0, n, (self.batch_size,), generator=g))))
+        for i in range(0, calib["rgb"].shape[0], self.batch_size):
+            self.model.forward_dict(self._input(batch(calib, torch.arange(i, i + self.batch_size))))
         for m in bns:
             m.momentum = 0.1
         self.model.eval()
@@ -62,9 +66,9 @@ class ValidationProxy:
         key = repr(arch)
         if key not in self.cache:
             size = tuple(arch["resolution"])
-            train, val = self._data(size)
+            calib, val = self._data(size)
             self.model.set_active(arch)
-            self.calibrate_bn(train)
+            self.calibrate_bn(calib)
             n, total = val["rgb"].shape[0], 0.0
             for i in range(0, n, self.batch_size):
                 b = batch(val, torch.arange(i, min(n, i + self.batch_size)))
