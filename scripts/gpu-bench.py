@@ -139,8 +139,13 @@ def time_torch(manifests, warmup, runs, deadline):
         if m["precision"] != "fp32" or m["task"] not in ("perception", "segmentation"):
             continue
         try:
-            net = (GraspNet(m["architecture"]) if m["task"] == "perception"
-                   else build_segmenter(m["architecture"], len(m.get("classes") or []) or 2))
+            if m.get("nas"):  # a searched architecture (training/nas): built from the manifest's arch
+                from nas.supernet import build_subnet
+                net = build_subnet(m["nas"]["arch"])
+            elif m["task"] == "perception":
+                net = GraspNet(m["architecture"])
+            else:
+                net = build_segmenter(m["architecture"], len(m.get("classes") or []) or 2)
         except (ValueError, KeyError) as e:
             out["results"].append({"model": m["name"], "error": str(e)})
             continue

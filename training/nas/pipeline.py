@@ -53,6 +53,12 @@ def main(argv=None):
     p.add_argument("--work", default=os.path.join(ROOT, "out", "nas"))
     p.add_argument("--data", action="append", default=None, help="existing contract v2 datasets instead of step 1")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--latency", default=None, help="an existing `nas latency` dataset of this machine instead of "
+                                                    "step 3 (e.g. training/nas/measured/amd-epyc-2c/latency.jsonl)")
+    p.add_argument("--checkpoints", default=None,
+                   help="committed checkpoints to start from and keep: DIR/nas_supernet/supernet.pt is used when WORK "
+                        "has no supernet, DIR/nas_search/ keeps a copy of the search's scores (default for the full "
+                        "budget: training/checkpoints)")
     p.add_argument("--models", default=None, help="where the shipped front points go (default: models/ for full, "
                                                    "WORK/models for quick)")
     a = p.parse_args(argv)
@@ -70,11 +76,17 @@ def main(argv=None):
         datas = [data]
     sup_dir = os.path.join(a.work, "supernet")
     supernet = os.path.join(sup_dir, "supernet.pt")
+    checkpoints = a.checkpoints or (os.path.join(ROOT, "training", "checkpoints") if a.budget == "full" else None)
+    committed = os.path.join(checkpoints, "nas_supernet", "supernet.pt") if checkpoints else None
+    if not os.path.exists(supernet) and committed and os.path.exists(committed):
+        print(f"pipeline.py: the supernet of {committed}", file=sys.stderr)
+        os.makedirs(sup_dir, exist_ok=True)
+        shutil.copyfile(committed, supernet)
     if not os.path.exists(supernet):
         run([PY, os.path.join(NAS, "train_supernet.py"), "--space", space, "--out", sup_dir, "--samples",
              str(b["samples"]), "--batch", str(b["batch"]), "--threads", str(a.threads), "--resume",
              *[x for d in datas for x in ("--data", d)]], stdout=subprocess.DEVNULL)
-    latency = os.path.join(a.work, "latency.jsonl")
+    latency = a.latency or os.path.join(a.work, "latency.jsonl")
     if not os.path.exists(latency):
         run(CLI + ["nas", "latency", "--space", space, "--samples", str(b["latency_samples"]), "--out", latency,
                    "--warmup", str(b["warmup"]), "--runs", str(b["runs"]), *([] if b["int8"] else ["--no-int8"])],
@@ -90,6 +102,7 @@ def main(argv=None):
         run([PY, os.path.join(NAS, "search.py"), "--supernet", supernet, "--latency", latency, "--out", search_dir,
              "--population", str(b["population"]), "--generations", str(b["generations"]),
              "--calib-batches", str(b["calib_batches"]), "--threads", str(a.threads),
+             *(["--checkpoint", os.path.join(checkpoints, "nas_search")] if checkpoints else []),
              *(["--max-val", str(b["max_val"])] if b["max_val"] else []), *data_args], stdout=subprocess.DEVNULL)
     proxy_file = os.path.join(search_dir, "proxy_check.json")
     if not os.path.exists(proxy_file):

@@ -10,6 +10,8 @@ val` on every dataset, the metrics averaged over them, weighted by scenes): one 
 metrics. OUT/proxy_check.json: per subnet the proxy loss and the six task metrics; per metric Spearman rho and
 Kendall tau with the proxy, signed so that +1 means "a lower proxy loss ranks the subnets as the metric does"
 (higher-is-better metrics against -loss, suction MSE against loss).
+`--rescore OLD/proxy_check.json` (instead of --search) scores an earlier check's subnets with the current proxy
+against the task metrics measured then: OUT/proxy_rescore.json holds both correlations.
 """
 
 import argparse
@@ -85,7 +87,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--supernet", required=True)
     p.add_argument("--data", required=True, action="append")
-    p.add_argument("--search", required=True, help="search.json (its latency front comes first)")
+    p.add_argument("--search", help="search.json (its latency front comes first)")
+    p.add_argument("--rescore", help="an earlier run's proxy_check.json: score its subnets (their manifests in its "
+                   "proxy_subnets/) with this proxy and set the new losses against the task metrics it measured; "
+                   "writes OUT/proxy_rescore.json")
     p.add_argument("--subnets", type=int, default=20)
     p.add_argument("--out", required=True)
     p.add_argument("--calib-batches", type=int, default=4)
@@ -93,8 +98,12 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args(argv)
+    if not (a.search or a.rescore):
+        p.error("one of --search or --rescore is required")
     started = time.time()
     os.makedirs(a.out, exist_ok=True)
+    if a.rescore:
+        return rescore(a, started)
     with open(a.search) as f:
         front = [q["arch"] for q in json.load(f)["latency"]["front"]]
     proxy = ValidationProxy(a.supernet, a.data, a.calib_batches, max_val=a.max_val, threads=a.threads)
@@ -119,6 +128,27 @@ def main(argv=None):
         json.dump(result, f, indent=1)
     print(json.dumps({"subnets": len(rows), "kendall": {k: v["kendall"] for k, v in result["correlation"].items()},
                       "wall_s": result["wall_s"]}))
+
+
+def rescore(a, started):
+    """The subnets of an earlier check scored again by this proxy; their task metrics are measurements already."""
+    with open(a.rescore) as f:
+        before = json.load(f)
+    proxy = ValidationProxy(a.supernet, a.data, a.calib_batches, max_val=a.max_val, threads=a.threads)
+    rows = []
+    for r in before["rows"]:
+        with open(os.path.join(os.path.dirname(os.path.abspath(a.rescore)), "proxy_subnets", f"{r['name']}.json")) as f:
+            arch = json.load(f)["nas"]["arch"]
+        rows.append({**r, "proxy_loss_before": r["proxy_loss"], "proxy_loss": proxy(arch)})
+    result = {"subnets": len(rows), "rescored": os.path.abspath(a.rescore), "split": before["split"],
+              "correlation_before": correlations([r["proxy_loss_before"] for r in rows], rows),
+              "correlation": correlations([r["proxy_loss"] for r in rows], rows), "rows": rows,
+              "wall_s": round(time.time() - started, 1)}
+    with open(os.path.join(a.out, "proxy_rescore.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    print(json.dumps({"subnets": len(rows), "kendall_before": {k: v["kendall"] for k, v in
+                                                               result["correlation_before"].items()},
+                      "kendall": {k: v["kendall"] for k, v in result["correlation"].items()}}))
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
 from nas.nsga2 import nsga2  # noqa: E402
-from nas.proxy import ValidationProxy  # noqa: E402
+from nas.proxy import PROXY_VERSION, ValidationProxy  # noqa: E402
 from nas.space import cardinalities, decode, encode, name_of  # noqa: E402
 from nas.supernet import macs_of  # noqa: E402
 from nas.surrogates import Surrogate, latency_features, load_records  # noqa: E402
@@ -30,8 +31,14 @@ class ScoreCache:
     seeded NSGA-II replays the same generations and only unscored subnets run. The first line names what the
     scores depend on (the supernet's bytes and the proxy's settings); a mismatch starts a new file."""
 
-    def __init__(self, path, score, **settings):
+    def __init__(self, path, score, checkpoint=None, checkpoint_every=25, **settings):
         self.path, self.score, self.scores = path, score, {}
+        # checkpoint: a copy of the file kept elsewhere (a directory that is committed), refreshed every
+        # checkpoint_every new scores and read when the file itself is missing (a fresh machine).
+        self.checkpoint = os.path.join(checkpoint, os.path.basename(path)) if checkpoint else None
+        self.checkpoint_every, self.new = checkpoint_every, 0
+        if self.checkpoint and not os.path.exists(path) and os.path.exists(self.checkpoint):
+            shutil.copyfile(self.checkpoint, path)
         h = hashlib.sha1()
         with open(settings.pop("supernet"), "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -55,7 +62,23 @@ class ScoreCache:
             self.scores[key] = float(self.score(arch))
             with open(self.path, "a") as f:
                 f.write(json.dumps({"encoding": list(key), "score": self.scores[key]}) + "\n")
+            self.new += 1
+            if self.new % self.checkpoint_every == 0:
+                self.save_checkpoint()
         return self.scores[key]
+
+    def save_checkpoint(self):
+        if self.checkpoint:
+            os.makedirs(os.path.dirname(self.checkpoint), exist_ok=True)
+            shutil.copyfile(self.path, self.checkpoint + ".tmp")
+            os.replace(self.checkpoint + ".tmp", self.checkpoint)
+
+
+def dataset_identity(path):
+    """What a score depends on in a dataset, wherever it lies: its name and the SHA-1 of its dataset.json (the
+    generator's settings and seeds; the scenes are a deterministic function of them)."""
+    with open(os.path.join(path, "dataset.json"), "rb") as f:
+        return {"name": os.path.basename(os.path.normpath(path)), "sha1": hashlib.sha1(f.read()).hexdigest()}
 
 
 def run_search(score, latency, macs, space, population, generations, seed):
@@ -114,6 +137,8 @@ def main(argv=None):
     p.add_argument("--max-val", type=int, default=None, help="validation scenes per evaluation (default: all)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--checkpoint", default=None, help="a directory that keeps a copy of OUT/scores.jsonl (every 25 "
+                   "new scores; read when OUT has none): commit it to resume the search on another machine")
     a = p.parse_args(argv)
     started = time.time()
     os.makedirs(a.out, exist_ok=True)
@@ -127,10 +152,12 @@ def main(argv=None):
     sur = Surrogate(kind).fit([latency_features(space, r["encoding"], r["macs"]) for r in recs],
                               [r["p50_ms"] for r in recs])
     latency = lambda arch: float(sur.predict([latency_features(space, encode(space, arch), macs_of(arch))])[0])  # noqa: E731
-    scores = ScoreCache(os.path.join(a.out, "scores.jsonl"), proxy, supernet=a.supernet,
-                        data=[os.path.abspath(d) for d in a.data], calib_batches=a.calib_batches, max_val=a.max_val)
+    scores = ScoreCache(os.path.join(a.out, "scores.jsonl"), proxy, checkpoint=a.checkpoint, supernet=a.supernet,
+                        data=[dataset_identity(d) for d in a.data], calib_batches=a.calib_batches, max_val=a.max_val,
+                        proxy_version=PROXY_VERSION, reference=list(proxy.reference))
     fronts = run_search(lambda arch: scores(space, arch), latency, macs_of, space, a.population, a.generations,
                         a.seed)
+    scores.save_checkpoint()
     machine = sorted({f"{r['cpu']}, {r['threads']} thread(s), {r['provider']}" for r in recs})
     result = {"surrogate": kind, "population": a.population, "generations": a.generations, "seed": a.seed,
               "machine": machine, "wall_s": round(time.time() - started, 1), **fronts}

@@ -78,7 +78,9 @@ def main(argv=None):
         budget = ref["p50_ms"] * fraction
         point, fits = pick(front, budget)
         name = f"fast_graspnext_nas_{size}"
-        out = os.path.join(ship_dir, name)
+        # One fine-tune directory per architecture: a resume never continues another architecture's run (a
+        # new search may pick another point for the same budget), and two budgets on one point share it.
+        out = os.path.join(ship_dir, point["name"])
         os.makedirs(out, exist_ok=True)
         arch_file = os.path.join(out, "arch.json")
         with open(arch_file, "w") as f:

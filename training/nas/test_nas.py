@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from complexity import count_macs, count_params  # noqa: E402
 from nas.distill import dense_dkd  # noqa: E402
 from nas.nsga2 import hypervolume, nsga2, zdt1  # noqa: E402
+from nas.proxy import PROXY_VERSION, on_reference_grid  # noqa: E402
 from nas.proxy_check import METRICS, choose_subnets, correlations  # noqa: E402
 from nas.search import ScoreCache  # noqa: E402
 from nas.ship import pick  # noqa: E402
@@ -227,6 +228,50 @@ class ResumableSearch(unittest.TestCase):
             ScoreCache(path, score, supernet=sup, calib_batches=4)(SPACE, archs[0])
             self.assertEqual(len(calls), 3)
             self.assertTrue(os.path.exists(path + ".stale"))
+            # Scores of another proxy (version) are not reused either.
+            ScoreCache(path, score, supernet=sup, calib_batches=4, proxy_version=PROXY_VERSION)(SPACE, archs[0])
+            self.assertEqual(len(calls), 4)
+
+    def test_a_committed_checkpoint_resumes_the_search_on_a_fresh_machine(self):
+        calls = []
+
+        def score(arch):
+            calls.append(arch["resolution"])
+            return float(arch["resolution"][0])
+
+        archs = [extreme(SPACE, False), extreme(SPACE, True)]
+        with tempfile.TemporaryDirectory() as d:
+            sup, kept = os.path.join(d, "supernet.pt"), os.path.join(d, "committed")
+            with open(sup, "wb") as f:
+                f.write(b"weights")
+            os.makedirs(os.path.join(d, "one"))
+            first = ScoreCache(os.path.join(d, "one", "scores.jsonl"), score, checkpoint=kept, checkpoint_every=1,
+                               supernet=sup, calib_batches=4)
+            self.assertEqual([first(SPACE, a) for a in archs], [128.0, 320.0])
+            self.assertTrue(os.path.exists(os.path.join(kept, "scores.jsonl")))
+            os.makedirs(os.path.join(d, "two"))  # another work directory, empty: it starts from the checkpoint
+            fresh = ScoreCache(os.path.join(d, "two", "scores.jsonl"), score, checkpoint=kept, supernet=sup,
+                               calib_batches=4)
+            self.assertEqual([fresh(SPACE, a) for a in archs], [128.0, 320.0])
+            self.assertEqual(len(calls), 2)
+
+
+class ReferenceGrid(unittest.TestCase):
+    def test_outputs_take_the_reference_sizes_grids_and_box_sides_its_pixels(self):
+        torch.manual_seed(0)
+        small = dict(FAST_GRASPNEXT, resolution=[128, 96])
+        net = build_subnet(small).eval()
+        with torch.no_grad():
+            out = net.forward_dict(torch.randn(1, 4, 96, 128))
+            want = net.forward_dict(torch.randn(1, 4, 192, 256))  # the same network's grids at the reference
+        ref = on_reference_grid(out, (128, 96), (256, 192))
+        self.assertEqual({k: tuple(v.shape) for k, v in ref.items()}, {k: tuple(v.shape) for k, v in want.items()})
+        self.assertIs(on_reference_grid(out, (256, 192), (256, 192)), out)
+        # Bilinear resizing keeps a constant map; box sides double with the pixels (a 2x reference).
+        const = {"box_ltrb": torch.full((1, 4, 24, 32), 3.0), "center_heatmap": torch.full((1, 1, 24, 32), 0.25)}
+        r = on_reference_grid(const, (128, 96), (256, 192))
+        self.assertTrue(torch.allclose(r["box_ltrb"], torch.full((1, 4, 48, 64), 6.0)))
+        self.assertTrue(torch.allclose(r["center_heatmap"], torch.full((1, 1, 48, 64), 0.25)))
 
 
 class LatencyFeatures(unittest.TestCase):
