@@ -75,10 +75,15 @@ class ScoreCache:
 
 
 def dataset_identity(path):
-    """What a score depends on in a dataset, wherever it lies: its name and the SHA-1 of its dataset.json (the
-    generator's settings and seeds; the scenes are a deterministic function of them)."""
-    with open(os.path.join(path, "dataset.json"), "rb") as f:
-        return {"name": os.path.basename(os.path.normpath(path)), "sha1": hashlib.sha1(f.read()).hexdigest()}
+    """What a score depends on in a dataset, wherever it lies: its name and the SHA-1 of the annotations the
+    proxy reads (the train split calibrates, the val split scores; dataset.json names the cell by a relative
+    path, which differs between checkouts)."""
+    h = hashlib.sha1()
+    for split in ("train", "val"):
+        with open(os.path.join(path, split, "annotations.json"), "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return {"name": os.path.basename(os.path.normpath(path)), "sha1": h.hexdigest()}
 
 
 def run_search(score, latency, macs, space, population, generations, seed):
