@@ -31,8 +31,8 @@ PY = sys.executable
 
 BUDGETS = {
     "full": {"space": "default.json", "scenes": 2400, "split": "80/5/15", "camera": "640x480", "samples": 19200,
-             "batch": 8, "latency_samples": 100, "int8": True, "warmup": 10, "runs": 50, "population": 40,
-             "generations": 20, "calib_batches": 4, "max_val": None, "proxy_subnets": 20, "ship_samples": 19200,
+             "batch": 8, "latency_samples": 100, "int8": True, "warmup": 10, "runs": 50, "population": 32,
+             "generations": 12, "calib_batches": 4, "max_val": 16, "proxy_subnets": 20, "ship_samples": 19200,
              "calibration_images": 64},
     "quick": {"space": "quick.json", "scenes": 8, "split": "50/25/25", "camera": "128x96", "samples": 4,
               "batch": 2, "latency_samples": 10, "int8": False, "warmup": 1, "runs": 3, "population": 4,

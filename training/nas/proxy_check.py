@@ -6,8 +6,8 @@
 The subnets are the latency search's front points, then random ones from the space (seeded) up to N. Each
 takes the supernet's shared weights with BatchNorm recalibrated as the proxy does (nas/proxy.py), is exported
 to ONNX (export_nas.py) and scored by the runtime's own evaluator (`grasp-perception eval perception --split
-val` on every dataset, the metrics averaged over them, weighted by scenes): one implementation of the task
-metrics. OUT/proxy_check.json: per subnet the proxy loss and the six task metrics; per metric Spearman rho and
+val` on every dataset, the whole split, the metrics averaged over them, weighted by scenes; the proxy scores
+the first --max-val scenes of each, as the search did): one implementation of the task metrics. OUT/proxy_check.json: per subnet the proxy loss and the six task metrics; per metric Spearman rho and
 Kendall tau with the proxy, signed so that +1 means "a lower proxy loss ranks the subnets as the metric does"
 (higher-is-better metrics against -loss, suction MSE against loss).
 `--rescore OLD/proxy_check.json` (instead of --search) scores an earlier check's subnets with the current proxy
@@ -118,7 +118,8 @@ def main(argv=None):
         export_subnet(extract_subnet(proxy.model, arch).eval(), arch, proxy.space, name, models_dir, ckpt["mean"],
                       ckpt["std"], ckpt["contract"], {"note": "supernet weights, BatchNorm recalibrated (proxy check)"},
                       ckpt["semantic_classes"])
-        metrics = evaluate_manifest(os.path.join(models_dir, f"{name}.json"), a.data, a.threads, a.max_val)
+        # The task metrics on the whole validation split: the proxy's --max-val scenes are a sample of it.
+        metrics = evaluate_manifest(os.path.join(models_dir, f"{name}.json"), a.data, a.threads)
         rows.append({"name": name, "arch": name_of(arch), "front": i < len(front), "proxy_loss": loss, **metrics})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     result = {"subnets": len(rows), "datasets": [os.path.abspath(d) for d in a.data], "split": "val",

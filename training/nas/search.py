@@ -59,9 +59,11 @@ class ScoreCache:
     def __call__(self, space, arch):
         key = tuple(encode(space, arch))
         if key not in self.scores:
+            started = time.time()
             self.scores[key] = float(self.score(arch))
             with open(self.path, "a") as f:
-                f.write(json.dumps({"encoding": list(key), "score": self.scores[key]}) + "\n")
+                f.write(json.dumps({"encoding": list(key), "score": self.scores[key],
+                                    "seconds": round(time.time() - started, 2)}) + "\n")
             self.new += 1
             if self.new % self.checkpoint_every == 0:
                 self.save_checkpoint()
