@@ -47,6 +47,28 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
+# What a finished search and proxy check leave that later steps read: kept beside the committed scores so a
+# fresh machine goes on from the proxy check or from shipping (their ONNX subnets are not kept: megabytes).
+SEARCH_OUTPUTS = ("search.json", "pareto.png", "proxy_check.json")
+
+
+def restore(kept, work_dir, names):
+    """Copy kept files into WORK where WORK lacks them (a fresh machine, the committed checkpoint)."""
+    for name in names if kept else ():
+        src, dst = os.path.join(kept, name), os.path.join(work_dir, name)
+        if os.path.exists(src) and not os.path.exists(dst):
+            os.makedirs(work_dir, exist_ok=True)
+            shutil.copyfile(src, dst)
+            print(f"pipeline.py: {name} of {kept}", file=sys.stderr)
+
+
+def keep(work_dir, kept, names):
+    for name in names if kept else ():
+        if os.path.exists(os.path.join(work_dir, name)):
+            os.makedirs(kept, exist_ok=True)
+            shutil.copyfile(os.path.join(work_dir, name), os.path.join(kept, name))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--budget", choices=sorted(BUDGETS), default="quick")
@@ -92,6 +114,8 @@ def main(argv=None):
                    "--warmup", str(b["warmup"]), "--runs", str(b["runs"]), *([] if b["int8"] else ["--no-int8"])],
             stdout=subprocess.DEVNULL)
     search_dir = os.path.join(a.work, "search")
+    kept = os.path.join(checkpoints, "nas_search") if checkpoints else None
+    restore(kept, search_dir, SEARCH_OUTPUTS)
     run([PY, os.path.join(NAS, "surrogates.py"), "--latency", latency, "--space", space, "--out", search_dir],
         stdout=subprocess.DEVNULL)
     if b["int8"]:  # the int8 table beside it (the search itself ranks fp32 latency)
@@ -102,14 +126,16 @@ def main(argv=None):
         run([PY, os.path.join(NAS, "search.py"), "--supernet", supernet, "--latency", latency, "--out", search_dir,
              "--population", str(b["population"]), "--generations", str(b["generations"]),
              "--calib-batches", str(b["calib_batches"]), "--threads", str(a.threads),
-             *(["--checkpoint", os.path.join(checkpoints, "nas_search")] if checkpoints else []),
+             *(["--checkpoint", kept] if kept else []),
              *(["--max-val", str(b["max_val"])] if b["max_val"] else []), *data_args], stdout=subprocess.DEVNULL)
+        keep(search_dir, kept, SEARCH_OUTPUTS)
     proxy_file = os.path.join(search_dir, "proxy_check.json")
     if not os.path.exists(proxy_file):
         run([PY, os.path.join(NAS, "proxy_check.py"), "--supernet", supernet, "--search",
              os.path.join(search_dir, "search.json"), "--subnets", str(b["proxy_subnets"]), "--out", search_dir,
              "--calib-batches", str(b["calib_batches"]), "--threads", str(a.threads),
              *(["--max-val", str(b["max_val"])] if b["max_val"] else []), *data_args], stdout=subprocess.DEVNULL)
+        keep(search_dir, kept, SEARCH_OUTPUTS)
     models = a.models or (os.path.join(ROOT, "models") if a.budget == "full" else os.path.join(a.work, "models"))
     shipped = run([PY, os.path.join(NAS, "ship.py"), "--work", a.work, "--models", models, "--samples",
                    str(b["ship_samples"]), "--batch", str(b["batch"]), "--calibration-images",
