@@ -206,54 +206,50 @@ class Nsga2(unittest.TestCase):
 
 
 class ResumableSearch(unittest.TestCase):
+    def setUp(self):
+        self.calls, self.archs = [], [extreme(SPACE, False), extreme(SPACE, True)]
+        self.dir = tempfile.TemporaryDirectory()
+        self.sup = os.path.join(self.dir.name, "supernet.pt")
+        self.write_supernet(b"weights one")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def write_supernet(self, content):
+        with open(self.sup, "wb") as f:
+            f.write(content)
+
+    def score(self, arch):
+        self.calls.append(arch["resolution"])
+        return float(arch["resolution"][0])
+
+    def cache(self, path, **kw):
+        return ScoreCache(os.path.join(self.dir.name, path), self.score, supernet=self.sup, calib_batches=4, **kw)
+
     def test_scores_are_kept_and_a_changed_supernet_starts_afresh(self):
-        calls = []
-
-        def score(arch):
-            calls.append(arch["resolution"])
-            return float(arch["resolution"][0])
-
-        archs = [extreme(SPACE, False), extreme(SPACE, True)]
-        with tempfile.TemporaryDirectory() as d:
-            sup, path = os.path.join(d, "supernet.pt"), os.path.join(d, "scores.jsonl")
-            with open(sup, "wb") as f:
-                f.write(b"weights one")
-            first = ScoreCache(path, score, supernet=sup, calib_batches=4)
-            self.assertEqual([first(SPACE, a) for a in archs], [128.0, 320.0])
-            again = ScoreCache(path, score, supernet=sup, calib_batches=4)
-            self.assertEqual([again(SPACE, a) for a in archs], [128.0, 320.0])
-            self.assertEqual(len(calls), 2)  # the second search scored nothing
-            with open(sup, "wb") as f:
-                f.write(b"weights two")
-            ScoreCache(path, score, supernet=sup, calib_batches=4)(SPACE, archs[0])
-            self.assertEqual(len(calls), 3)
-            self.assertTrue(os.path.exists(path + ".stale"))
-            # Scores of another proxy (version) are not reused either.
-            ScoreCache(path, score, supernet=sup, calib_batches=4, proxy_version=PROXY_VERSION)(SPACE, archs[0])
-            self.assertEqual(len(calls), 4)
+        first = self.cache("scores.jsonl")
+        self.assertEqual([first(SPACE, a) for a in self.archs], [128.0, 320.0])
+        again = self.cache("scores.jsonl")
+        self.assertEqual([again(SPACE, a) for a in self.archs], [128.0, 320.0])
+        self.assertEqual(len(self.calls), 2)  # the second search scored nothing
+        self.write_supernet(b"weights two")
+        self.cache("scores.jsonl")(SPACE, self.archs[0])
+        self.assertEqual(len(self.calls), 3)
+        self.assertTrue(os.path.exists(os.path.join(self.dir.name, "scores.jsonl.stale")))
+        # Scores of another proxy (version) are not reused either.
+        self.cache("scores.jsonl", proxy_version=PROXY_VERSION)(SPACE, self.archs[0])
+        self.assertEqual(len(self.calls), 4)
 
     def test_a_committed_checkpoint_resumes_the_search_on_a_fresh_machine(self):
-        calls = []
-
-        def score(arch):
-            calls.append(arch["resolution"])
-            return float(arch["resolution"][0])
-
-        archs = [extreme(SPACE, False), extreme(SPACE, True)]
-        with tempfile.TemporaryDirectory() as d:
-            sup, kept = os.path.join(d, "supernet.pt"), os.path.join(d, "committed")
-            with open(sup, "wb") as f:
-                f.write(b"weights")
-            os.makedirs(os.path.join(d, "one"))
-            first = ScoreCache(os.path.join(d, "one", "scores.jsonl"), score, checkpoint=kept, checkpoint_every=1,
-                               supernet=sup, calib_batches=4)
-            self.assertEqual([first(SPACE, a) for a in archs], [128.0, 320.0])
-            self.assertTrue(os.path.exists(os.path.join(kept, "scores.jsonl")))
-            os.makedirs(os.path.join(d, "two"))  # another work directory, empty: it starts from the checkpoint
-            fresh = ScoreCache(os.path.join(d, "two", "scores.jsonl"), score, checkpoint=kept, supernet=sup,
-                               calib_batches=4)
-            self.assertEqual([fresh(SPACE, a) for a in archs], [128.0, 320.0])
-            self.assertEqual(len(calls), 2)
+        kept = os.path.join(self.dir.name, "committed")
+        os.makedirs(os.path.join(self.dir.name, "one"))
+        first = self.cache(os.path.join("one", "scores.jsonl"), checkpoint=kept, checkpoint_every=1)
+        self.assertEqual([first(SPACE, a) for a in self.archs], [128.0, 320.0])
+        self.assertTrue(os.path.exists(os.path.join(kept, "scores.jsonl")))
+        os.makedirs(os.path.join(self.dir.name, "two"))  # another work directory, empty: it starts from the checkpoint
+        fresh = self.cache(os.path.join("two", "scores.jsonl"), checkpoint=kept)
+        self.assertEqual([fresh(SPACE, a) for a in self.archs], [128.0, 320.0])
+        self.assertEqual(len(self.calls), 2)
 
 
 class ReferenceGrid(unittest.TestCase):
