@@ -137,6 +137,11 @@ def main(argv=None):
              *(["--max-val", str(b["max_val"])] if b["max_val"] else []), *data_args], stdout=subprocess.DEVNULL)
         keep(search_dir, kept, SEARCH_OUTPUTS)
     models = a.models or (os.path.join(ROOT, "models") if a.budget == "full" else os.path.join(a.work, "models"))
+    if checkpoints:  # fine-tunes kept from an interrupted ship step (train_supernet.py resumes them)
+        ship_kept = os.path.join(checkpoints, "nas_ship")
+        for arch_dir in sorted(os.listdir(ship_kept)) if os.path.isdir(ship_kept) else []:
+            restore(os.path.join(ship_kept, arch_dir), os.path.join(a.work, "ship", arch_dir),
+                    ("arch.json", "checkpoint.pt", "train_log.jsonl", "final.pt"))
     shipped = run([PY, os.path.join(NAS, "ship.py"), "--work", a.work, "--models", models, "--samples",
                    str(b["ship_samples"]), "--batch", str(b["batch"]), "--calibration-images",
                    str(b["calibration_images"]), "--warmup", str(b["warmup"]), "--runs", str(b["runs"]),

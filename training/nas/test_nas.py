@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from complexity import count_macs, count_params  # noqa: E402
 from nas.distill import dense_dkd  # noqa: E402
 from nas.nsga2 import hypervolume, nsga2, zdt1  # noqa: E402
+from nas.pipeline import keep, restore  # noqa: E402
 from nas.proxy import PROXY_VERSION, on_reference_grid  # noqa: E402
 from nas.proxy_check import METRICS, choose_subnets, correlations  # noqa: E402
 from nas.search import ScoreCache  # noqa: E402
@@ -250,6 +251,29 @@ class ResumableSearch(unittest.TestCase):
         fresh = self.cache(os.path.join("two", "scores.jsonl"), checkpoint=kept)
         self.assertEqual([fresh(SPACE, a) for a in self.archs], [128.0, 320.0])
         self.assertEqual(len(self.calls), 2)
+
+
+class KeptOutputs(unittest.TestCase):
+    def test_kept_files_fill_only_what_the_work_directory_lacks(self):
+        with tempfile.TemporaryDirectory() as d:
+            work, kept = os.path.join(d, "work"), os.path.join(d, "kept")
+            os.makedirs(work)
+            for name, text in (("search.json", "finished"), ("pareto.png", "drawn")):
+                with open(os.path.join(work, name), "w") as f:
+                    f.write(text)
+            keep(work, kept, ("search.json", "pareto.png", "proxy_check.json"))  # no proxy check yet: skipped
+            self.assertEqual(sorted(os.listdir(kept)), ["pareto.png", "search.json"])
+            fresh = os.path.join(d, "fresh")
+            restore(kept, fresh, ("search.json", "pareto.png", "proxy_check.json"))
+            with open(os.path.join(fresh, "search.json")) as f:
+                self.assertEqual(f.read(), "finished")
+            with open(os.path.join(fresh, "search.json"), "w") as f:
+                f.write("newer")
+            restore(kept, fresh, ("search.json",))  # a file WORK has is never overwritten
+            with open(os.path.join(fresh, "search.json")) as f:
+                self.assertEqual(f.read(), "newer")
+            restore(None, os.path.join(d, "none"), ("search.json",))  # no checkpoints: nothing happens
+            self.assertFalse(os.path.exists(os.path.join(d, "none")))
 
 
 class ReferenceGrid(unittest.TestCase):
