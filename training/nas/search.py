@@ -39,11 +39,7 @@ class ScoreCache:
         self.checkpoint_every, self.new = checkpoint_every, 0
         if self.checkpoint and not os.path.exists(path) and os.path.exists(self.checkpoint):
             shutil.copyfile(self.checkpoint, path)
-        h = hashlib.sha1()
-        with open(settings.pop("supernet"), "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        self.header = {"supernet_sha1": h.hexdigest(), **settings}
+        self.header = {"supernet_sha1": sha1_of(settings.pop("supernet")), **settings}
         if os.path.exists(path):
             with open(path) as f:
                 lines = [json.loads(line) for line in f if line.strip()]
@@ -80,12 +76,18 @@ def dataset_identity(path):
     """What a score depends on in a dataset, wherever it lies: its name and the SHA-1 of the annotations the
     proxy reads (the train split calibrates, the val split scores; dataset.json names the cell by a relative
     path, which differs between checkouts)."""
+    return {"name": os.path.basename(os.path.normpath(path)),
+            "sha1": sha1_of(*(os.path.join(path, split, "annotations.json") for split in ("train", "val")))}
+
+
+def sha1_of(*files):
+    """The SHA-1 of the files' bytes, one after the other."""
     h = hashlib.sha1()
-    for split in ("train", "val"):
-        with open(os.path.join(path, split, "annotations.json"), "rb") as f:
+    for file in files:
+        with open(file, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-    return {"name": os.path.basename(os.path.normpath(path)), "sha1": h.hexdigest()}
+    return h.hexdigest()
 
 
 def run_search(score, latency, macs, space, population, generations, seed):
