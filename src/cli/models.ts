@@ -28,9 +28,13 @@ import { PACKAGE_ROOT } from '../msg';
 import { ALL_SPLIT_NOTE, type EvaluationSplit } from '../dataset';
 import { loadCell } from '../sim';
 import { encodeDataset } from '../perception/encode-dataset';
+import { PERCEPTION_PARAMETERS } from '../nodes/perception/node';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
+
+/** Evaluations time models as perception_node runs them: its intra-op thread count. */
+const NODE_THREADS = PERCEPTION_PARAMETERS.intra_op_threads.default;
 
 /** Option parser: a number in [lo, hi], else one readable error naming the option. */
 const number = (name: string, lo: number, hi: number) => (v: string) => {
@@ -91,7 +95,12 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       .requiredOption('--model <manifest>', 'model manifest, e.g. models/fast_graspnext.json')
       .requiredOption('--data <dir>', 'a directory written by `grasp-perception dataset`')
       .option('--json', 'print one JSON object', false)
-      .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
+      .option(
+        '--threads <n>',
+        "onnxruntime intra-op threads (default: perception_node's)",
+        integer('--threads', 1, 256),
+        NODE_THREADS,
+      )
       .option('--limit <n>', 'evaluate the first N scenes only', integer('--limit', 1, 1_000_000))
       .addOption(splitOption())
       .action(
@@ -376,7 +385,12 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
     .option('--models <dir>', 'directory of model manifests', 'models')
     .option('--data <dir>', 'dataset directory (held-out test split); not needed with --policy')
     .option('--pooled <dirs...>', 'other datasets (e.g. the other cells), evaluated pooled beside --data')
-    .option('--threads <n>', 'onnxruntime intra-op threads', integer('--threads', 1, 256), 2)
+    .option(
+      '--threads <n>',
+      "onnxruntime intra-op threads (default: perception_node's, so the table reports what the node delivers)",
+      integer('--threads', 1, 256),
+      NODE_THREADS,
+    )
     .option(
       '--limit <n>',
       'evaluate the first N scenes only (of each dataset)',

@@ -44,6 +44,32 @@ export function machineName(): { cpu: string; cores: number } {
   return { cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU', cores: os.availableParallelism() };
 }
 
+/** SIMD extensions onnxruntime's CPU kernels dispatch on. Virtual machines here all say "AMD EPYC" yet
+ *  ran the same subnets 2.3-3.1x apart, so a latency record names what its CPU can do as well. */
+const KERNEL_ISA = [
+  'sse4_2',
+  'avx',
+  'avx2',
+  'fma',
+  'avx512f',
+  'avx512bw',
+  'avx512_vnni',
+  'avx_vnni',
+  'amx_tile',
+];
+
+/** The KERNEL_ISA flags of this CPU (Linux /proc/cpuinfo; [] where it cannot be read). */
+export function cpuIsa(cpuinfo = '/proc/cpuinfo'): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(cpuinfo, 'utf8');
+  } catch {
+    return [];
+  }
+  const flags = new Set(/^flags\s*:(.*)$/m.exec(text)?.[1].trim().split(/\s+/) ?? []);
+  return KERNEL_ISA.filter((f) => flags.has(f));
+}
+
 /** Runs export_nas.py and returns the manifests it wrote, in sampling order. */
 async function exportSubnets(
   o: NasLatencyOptions,
@@ -92,22 +118,30 @@ export async function nasLatency(
   if (!fs.existsSync(o.space)) throw new Error(`${o.space}: search space not found`);
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   const subnets = await exportSubnets(o, work);
-  const lines: string[] = [];
-  for (const s of subnets) {
-    for (const file of s.files) {
+  const models = subnets.flatMap((s) =>
+    s.files.map((file) => {
       const { manifest } = loadManifest(file);
       if (!manifest.nas) throw new Error(`${file}: not a NAS subnet manifest (no nas section)`);
-      const [{ file: _file, ...t }] = await timeManifests([file], o);
-      const rec: LatencyRecord = {
-        index: s.index,
-        ...t,
-        space: manifest.nas.space,
-        encoding: manifest.nas.encoding,
-        seed: o.seed,
-      };
-      lines.push(JSON.stringify(rec));
-      o.onRecord?.(rec);
-    }
+      return { index: s.index, file, nas: manifest.nas };
+    }),
+  );
+  // All subnets in one interleaved run: a shared machine's speed drifts over minutes (noisy neighbours),
+  // and timed one after another each subnet would see a different machine.
+  const timings = await timeManifests(
+    models.map((m) => m.file),
+    o,
+  );
+  const lines: string[] = [];
+  for (const [k, { file: _file, ...t }] of timings.entries()) {
+    const rec: LatencyRecord = {
+      index: models[k].index,
+      ...t,
+      space: models[k].nas.space,
+      encoding: models[k].nas.encoding,
+      seed: o.seed,
+    };
+    lines.push(JSON.stringify(rec));
+    o.onRecord?.(rec);
   }
   fs.writeFileSync(o.out, `${lines.join('\n')}\n`);
   return { records: lines.length, out: o.out, work };
@@ -138,6 +172,8 @@ export interface ManifestTiming {
   provider: string;
   cpu: string;
   cores: number;
+  /** cpuIsa(): the SIMD extensions the CPU offers (the model name alone does not tell machines apart). */
+  isa: string[];
   /** 1-minute load average when the models were timed (shared machines: read the timings against it). */
   load_avg_1m: number;
 }
@@ -162,6 +198,7 @@ export async function timeManifests(files: readonly string[], o: TimingOptions):
       }
     }
     const { cpu, cores } = machineName();
+    const isa = cpuIsa();
     const load = +os.loadavg()[0].toFixed(2);
     return sessions.map((s, k) => {
       const t = latencyStats(samples[k]);
@@ -183,6 +220,7 @@ export async function timeManifests(files: readonly string[], o: TimingOptions):
         provider: s.provider,
         cpu,
         cores,
+        isa,
         load_avg_1m: load,
       };
     });

@@ -55,7 +55,7 @@ export async function runEvaluation(
     transform: InputTransform,
   ) => void,
 ): Promise<EvalRun> {
-  const threads = options.threads ?? 2;
+  const threads = options.threads ?? 1;
   const model = await openModel(manifestFile, { intraOpThreads: threads, warmupRuns: 3 });
   const m = model.manifest;
   try {

@@ -11,8 +11,8 @@ Steps (each skipped when its output exists, supernet training resumes from its c
 4. surrogates: nas/surrogates.py (MLP, CART, RBF, GP; FLOPs beside them; choice by cross-validated tau);
 5. search: nas/search.py (NSGA-II on validation loss x predicted latency, and on validation loss x FLOPs);
 6. proxy check: nas/proxy_check.py (the validation loss against the runtime's task metrics on N subnets);
-7. ship: nas/ship.py (three front points for 1/2, 1/4, 1/8 of the MobileNet baseline's measured latency,
-   fine-tuned, exported with int8 versions and timed; into models/ for the full budget, WORK/models for quick).
+7. ship: nas/ship.py (the front timed on this machine beside the MobileNet baseline; three points for 1/2, 1/2.5,
+   1/3.3 of the baseline's measured latency, fine-tuned, exported with int8 versions and timed; into models/ for the full budget, WORK/models for quick).
 Prints one JSON summary line.
 """
 
@@ -139,7 +139,10 @@ def main(argv=None):
     models = a.models or (os.path.join(ROOT, "models") if a.budget == "full" else os.path.join(a.work, "models"))
     if checkpoints:  # fine-tunes kept from an interrupted ship step (train_supernet.py resumes them)
         ship_kept = os.path.join(checkpoints, "nas_ship")
+        restore(ship_kept, os.path.join(a.work, "ship"), ("front_timing.json",))
         for arch_dir in sorted(os.listdir(ship_kept)) if os.path.isdir(ship_kept) else []:
+            if not os.path.isdir(os.path.join(ship_kept, arch_dir)):
+                continue
             restore(os.path.join(ship_kept, arch_dir), os.path.join(a.work, "ship", arch_dir),
                     ("arch.json", "checkpoint.pt", "train_log.jsonl", "final.pt"))
     shipped = run([PY, os.path.join(NAS, "ship.py"), "--work", a.work, "--models", models, "--samples",
@@ -147,6 +150,8 @@ def main(argv=None):
                    str(b["calibration_images"]), "--warmup", str(b["warmup"]), "--runs", str(b["runs"]),
                    "--threads", str(a.threads), *data_args], stdout=subprocess.PIPE, text=True)
     ship = json.loads(shipped.stdout.strip().splitlines()[-1])
+    if checkpoints:
+        keep(os.path.join(a.work, "ship"), os.path.join(checkpoints, "nas_ship"), ("front_timing.json",))
     with open(proxy_file) as f:
         proxy = json.load(f)
     with open(os.path.join(search_dir, "surrogates.json")) as f:
@@ -161,6 +166,7 @@ def main(argv=None):
                "front": [{"name": q["name"], "score": q["score"], "predicted_latency_ms": q["predicted_latency_ms"]}
                          for q in search["latency"]["front"]],
                "proxy_kendall": {k: v["kendall"] for k, v in proxy["correlation"].items()},
+               "front_latency_kendall_tau": ship["front_latency_kendall_tau"],
                "shipped": ship["shipped"], "reference": ship["reference"], "models": ship["models"],
                "wall_s": round(time.time() - started, 1)}
     print(json.dumps(summary))
