@@ -28,13 +28,10 @@ import { PACKAGE_ROOT } from '../msg';
 import { ALL_SPLIT_NOTE, type EvaluationSplit } from '../dataset';
 import { loadCell } from '../sim';
 import { encodeDataset } from '../perception/encode-dataset';
-import { PERCEPTION_PARAMETERS } from '../nodes/perception/node';
+import { NODE_THREADS } from '../eval/run';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
-
-/** Evaluations time models as perception_node runs them: its intra-op thread count. */
-const NODE_THREADS = PERCEPTION_PARAMETERS.intra_op_threads.default;
 
 /** Option parser: a number in [lo, hi], else one readable error naming the option. */
 const number = (name: string, lo: number, hi: number) => (v: string) => {
@@ -93,7 +90,10 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       .command(task)
       .description(`evaluate a ${task} model through the nodes' own preprocess and decode stages`)
       .requiredOption('--model <manifest>', 'model manifest, e.g. models/fast_graspnext.json')
-      .requiredOption('--data <dir>', 'a directory written by `grasp-perception dataset`')
+      .requiredOption(
+        '--data <dirs...>',
+        'directories written by `grasp-perception dataset` (several: evaluated pooled, as `results --pooled`)',
+      )
       .option('--json', 'print one JSON object', false)
       .option(
         '--threads <n>',
@@ -106,7 +106,7 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
       .action(
         async (o: {
           model: string;
-          data: string;
+          data: string[];
           json: boolean;
           threads: number;
           limit?: number;
@@ -115,14 +115,15 @@ export function registerModelCommands(program: Command, io: Io, integer: Integer
           const bar = progress(`eval ${task}`);
           const run = task === 'perception' ? evaluatePerception : evaluateSegmentation;
           try {
-            const metrics = await run(o.model, o.data, {
+            const data = o.data.length === 1 ? o.data[0] : o.data;
+            const metrics = await run(o.model, data, {
               threads: o.threads,
               limit: o.limit,
               split: o.split,
               onProgress: bar.update,
             });
             bar.stop();
-            if (metrics.split === 'all') io.err(`eval ${task}: ${o.data}: ${ALL_SPLIT_NOTE}\n`);
+            if (metrics.split === 'all') io.err(`eval ${task}: ${o.data.join(', ')}: ${ALL_SPLIT_NOTE}\n`);
             io.out(
               o.json
                 ? `${JSON.stringify(metrics)}\n`

@@ -5,12 +5,12 @@ import { type Command } from 'commander';
 import { DEFAULT_SPACE, nasLatency, timeManifests, type NasLatencyOptions } from '../eval/nas-latency';
 import { PACKAGE_ROOT } from '../msg';
 import { candidateManifests, selectForBudget, timeCandidates } from '../models/select';
+import { NODE_THREADS } from '../eval/run';
 import { PERCEPTION_PARAMETERS } from '../nodes/perception/node';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 type IntegerOption = (name: string, lo: number, hi: number) => (v: string) => number;
 
-const NODE_THREADS = PERCEPTION_PARAMETERS.intra_op_threads.default;
 const NODE_PROVIDERS = PERCEPTION_PARAMETERS.execution_providers.default;
 
 const budget = (v: string): number => {

@@ -7,6 +7,7 @@ import { type EvaluationSplit } from '../dataset';
 import { loadManifest } from '../models/manifest';
 import { readPolicySection } from '../policy/results';
 import { readRealSection } from './real';
+import { NODE_THREADS } from './run';
 import { evaluatePerception, type PerceptionMetrics } from './perception';
 import { evaluateSegmentation, type SegmentationMetrics } from './segmentation';
 
@@ -124,7 +125,7 @@ export async function writeResults(
     '',
     `Measured by one \`grasp-perception results --models models --data DIR\` run on ${measured}, on ${machine}:`,
     `${String(perception[0]?.images ?? segmentation[0]?.images ?? 0)} scenes of ${o.data}. ${splitLine(perception[0]?.split ?? segmentation[0]?.split)} Latency: onnxruntime-node inference (batch 1,`,
-    `${String(o.threads ?? 1)} intra-op thread(s), CPU execution provider). APs are COCO-style over IoU 0.50:0.95, class-agnostic, in %.`,
+    `${String(o.threads ?? NODE_THREADS)} intra-op thread(s), CPU execution provider). APs are COCO-style over IoU 0.50:0.95, class-agnostic, in %.`,
     '',
     'Regenerate with that command (DIR from the pipeline: see docs/models.md). The policy section below, if any, comes',
     'from a separate `grasp-perception results --policy` run and names its own CPU; this command keeps it as it is.',

@@ -13,10 +13,14 @@ import {
 import { type ModelManifest } from '../models/manifest';
 import { openModel } from '../models/session';
 import { encodeInput, type InputTransform, rgbImage } from '../perception/preprocess';
+import { PERCEPTION_PARAMETERS } from '../nodes/perception/node';
 import { percentile } from '../stats';
 
+/** Evaluations time inference as perception_node runs it: its intra-op thread count. */
+export const NODE_THREADS = PERCEPTION_PARAMETERS.intra_op_threads.default;
+
 export interface EvalOptions {
-  /** onnxruntime intra-op threads (default 2: the target edge CPU). */
+  /** onnxruntime intra-op threads (default NODE_THREADS: what the node delivers). */
   threads?: number;
   /** Evaluate the first N evaluation scenes only. */
   limit?: number;
@@ -55,7 +59,7 @@ export async function runEvaluation(
     transform: InputTransform,
   ) => void,
 ): Promise<EvalRun> {
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? NODE_THREADS;
   const model = await openModel(manifestFile, { intraOpThreads: threads, warmupRuns: 3 });
   const m = model.manifest;
   try {

@@ -11,8 +11,9 @@ Steps (each skipped when its output exists, supernet training resumes from its c
 4. surrogates: nas/surrogates.py (MLP, CART, RBF, GP; FLOPs beside them; choice by cross-validated tau);
 5. search: nas/search.py (NSGA-II on validation loss x predicted latency, and on validation loss x FLOPs);
 6. proxy check: nas/proxy_check.py (the validation loss against the runtime's task metrics on N subnets);
-7. ship: nas/ship.py (the front timed on this machine beside the MobileNet baseline; three points for 1/2, 1/2.5,
-   1/3.3 of the baseline's measured latency, fine-tuned, exported with int8 versions and timed; into models/ for the full budget, WORK/models for quick).
+7. ship: nas/ship.py (the front timed on this machine beside the MobileNet baseline; three points for 1/2,
+   1/2.5, 1/3.3 of the baseline's measured latency, fine-tuned, exported with int8 versions and timed; into
+   models/ for the full budget, WORK/models for quick).
 Prints one JSON summary line.
 """
 

@@ -6,10 +6,11 @@
 1. Every point of the latency search's front (WORK/search/search.json) is exported (random weights: latency
    depends on the graph, not the weights) and timed on this machine side by side with the reference (the
    MobileNet baseline) in one run (`grasp-perception nas time`); the budgets are fractions of the reference's
-   p50 in that run: 1/2 (l), 1/2.5 (m: the paper's 2.45x) and 1/3.3 (s) by default (1/4 and 1/8 lie below the
-   space's fastest point on a 2-core EPYC: per-operator overhead keeps even 15 M-MAC subnets at 0.3x MobileNet). The surrogate's milliseconds are those of the machine
-   the latency dataset was measured on (another machine of the same name measured 2.3-3.1x faster): it ranks
-   the search, the target's own timing picks what ships. Kept in WORK/ship/front_timing.json (a rerun picks
+   p50 in that run: 1/2 (l), 1/2.5 (m: the paper's 2.45x) and 1/3.3 (s) by default (1/4 and 1/8 lie below
+   the space's fastest point on a 2-core EPYC: per-operator overhead keeps even 15 M-MAC subnets at 0.3x
+   MobileNet). The surrogate's milliseconds are those of the machine the latency dataset was measured on
+   (another machine of the same name measured 2.3-3.1x faster): it ranks the search, the target's own timing
+   picks what ships. Kept in WORK/ship/front_timing.json (a rerun picks
    the same points) with the Kendall tau of predicted against measured latency over the front.
 2. For each budget, the front point with the lowest validation score whose measured p50 fits; when none fits,
    the fastest measured point (the summary says so).
@@ -156,7 +157,8 @@ def main(argv=None):
                 m = json.load(f)
             m["nas"].update({
                 "budget": {"fraction_of_reference": s["fraction"], "budget_ms": s["budget_ms"],
-                           "fits_measured": s["fits"], "front_measured_p50_ms": s["front_measured_p50_ms"], "reference": os.path.basename(reference),
+                           "fits_measured": s["fits"], "front_measured_p50_ms": s["front_measured_p50_ms"],
+                           "reference": os.path.basename(reference),
                            "reference_p50_ms": ref["p50_ms"],
                            "reference_p50_ms_side_by_side": timings[reference]["p50_ms"]},
                 "validation_score": s["score"], "predicted_latency_ms": s["predicted_latency_ms"],
